@@ -1,0 +1,2 @@
+namespace Osprey.Core;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Osprey.Script;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Osprey.Sip;
+internal static class AssemblyMarker { }

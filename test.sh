@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds Osprey and runs every test. Installs the peers the tests use when missing
+# (SIPp, sipsak, Kamailio for differential checks); needs root for that, as in CI.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
+command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
+command -v kamailio >/dev/null 2>&1 || need+=(kamailio kamailio-extra-modules kamailio-sqlite-modules)
+command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  echo "test.sh: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# Kamailio's package starts a service; tests start their own instances on private ports.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop kamailio >/dev/null 2>&1 || true; fi
+
+dotnet build Osprey.slnx -c Release -nologo -v quiet
+dotnet test Osprey.slnx -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@"
