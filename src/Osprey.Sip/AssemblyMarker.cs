@@ -1,2 +1,0 @@
-namespace Osprey.Sip;
-internal static class AssemblyMarker { }
