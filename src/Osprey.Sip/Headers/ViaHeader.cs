@@ -13,8 +13,10 @@ public readonly struct ViaHeader
     private readonly ReadOnlyMemory<byte> _buf;
 
     private ViaHeader(ReadOnlyMemory<byte> buf, TextRange whole, TextRange transport, TextRange host, HostKind hostKind, int port,
-        TextRange parameters, TextRange branch, TextRange received, TextRange rport, bool hasRport, TextRange maddr, TextRange ttl)
+        TextRange parameters, TextRange branch, TextRange received, TextRange rport, bool hasRport, TextRange maddr, TextRange ttl,
+        TextRange rportParam)
     {
+        RportParamRange = rportParam;
         _buf = buf;
         Range = whole;
         TransportRange = transport;
@@ -45,6 +47,9 @@ public readonly struct ViaHeader
     public TextRange ReceivedRange { get; }
     public TextRange RportRange { get; }
     public bool HasRport { get; }
+
+    /// <summary>The whole "rport[=value]" parameter, to rewrite it in replies (RFC 3581 §4).</summary>
+    public TextRange RportParamRange { get; }
     public TextRange MaddrRange { get; }
     public TextRange TtlRange { get; }
 
@@ -120,6 +125,7 @@ public readonly struct ViaHeader
         }
         TextRange prms = default, branch = default, received = default, rport = default, maddr = default, ttl = default;
         bool hasRport = false;
+        TextRange rportParam = default;
         if (i < end)
         {
             if (s[i] != (byte)';') { reason = "unexpected text after Via sent-by"; return false; }
@@ -140,13 +146,14 @@ public readonly struct ViaHeader
                 {
                     hasRport = true;
                     rport = e.HasValue ? abs : default;
+                    rportParam = SipChars.Trim(s, new TextRange(ps + e.SegmentStart, e.SegmentEnd - e.SegmentStart));
                     if (e.HasValue && (!SipChars.TryParseInt(e.Value, out var rp) || rp > 65535)) { reason = "bad Via rport"; return false; }
                 }
                 else if (SipChars.EqualsIgnoreCase(e.Name, "maddr"u8)) maddr = abs;
                 else if (SipChars.EqualsIgnoreCase(e.Name, "ttl"u8)) ttl = abs;
             }
         }
-        via = new ViaHeader(buf, value, transport, host, kind, port, prms, branch, received, rport, hasRport, maddr, ttl);
+        via = new ViaHeader(buf, value, transport, host, kind, port, prms, branch, received, rport, hasRport, maddr, ttl, rportParam);
         reason = "";
         return true;
     }

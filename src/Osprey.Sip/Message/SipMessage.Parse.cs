@@ -123,6 +123,7 @@ public sealed partial class SipMessage
                 // Headers ran to the end of the buffer without an empty line (RFC 4475 §3.1.2.15's
                 // archive copy, RFC 5118 §4.10): treat the end as the end of the headers.
                 HeadersEnd = s.Length;
+                MissingEmptyLine = true;
                 return ParseError.None;
             }
             int nl = s[pos..].IndexOf((byte)'\n');

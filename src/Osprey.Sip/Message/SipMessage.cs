@@ -40,6 +40,9 @@ public sealed partial class SipMessage
     public int HeadersEnd { get; private set; }
 
     public int BodyStart { get; private set; }
+
+    /// <summary>The headers ran to the end of the datagram with no empty line (tolerated; the builder adds one).</summary>
+    public bool MissingEmptyLine { get; private set; }
     public int BodyLength { get; private set; }
 
     /// <summary>Content-Length value, -1 when the header is absent.</summary>
