@@ -268,7 +268,12 @@ internal sealed class Parser
         return text;
     }
 
-    private static bool Adjacent(Token a, Token b) => a.FileId == b.FileId && a.End == b.Start && !a.FromDefine && !b.FromDefine;
+    /// <summary>
+    /// True when nothing separates two tokens. Tokens of one define expansion share the position of
+    /// the name they replaced, so they count as adjacent (listen=MY_ADDR with MY_ADDR a host name).
+    /// </summary>
+    private static bool Adjacent(Token a, Token b) =>
+        a.FileId == b.FileId && (a.FromDefine || b.FromDefine ? a.FromDefine && b.FromDefine && a.Start == b.Start : a.End == b.Start);
 
     private SocketParamValue ParseSocketList()
     {
