@@ -451,7 +451,7 @@ internal sealed class Parser
             {
                 Advance();
                 Expr? value = null;
-                if (!At(TokenKind.Semicolon))
+                if (!At(TokenKind.Semicolon) && !At(TokenKind.RBrace) && !At(TokenKind.EndOfFile) && !AtWord("else"))
                 {
                     if (At(TokenKind.LParen) && PeekToken().Kind == TokenKind.RParen) { Advance(); Advance(); }
                     else value = ParseExpression();

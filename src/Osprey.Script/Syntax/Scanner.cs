@@ -113,8 +113,10 @@ internal sealed class Scanner
                 directive = ReadDirective(word);
                 return;
             }
-            if (c == '/' && Peek(1) == '/' && Peek(2) == '!' && IsDirectiveStart(_pos + 1, out var w2) && w2 is "KAMAILIO" or "OPENSER")
+            if (c == '/' && Peek(1) == '/' && Peek(2) == '!' && StartsWithWord(_pos + 3) is "KAMAILIO" or "OPENSER")
             {
+                // '//!KAMAILIO' is accepted as the mode marker too.
+                var w2 = StartsWithWord(_pos + 3);
                 _pos++;
                 directive = ReadDirective(w2);
                 return;
@@ -150,6 +152,13 @@ internal sealed class Scanner
             _pos++;
         }
         Diagnostics.Error(DiagnosticCode.Syntax, At(start), "unterminated /* comment");
+    }
+
+    private string StartsWithWord(int at)
+    {
+        var i = at;
+        while (i < _text.Length && char.IsAsciiLetter(_text[i])) i++;
+        return _text[at..i];
     }
 
     private bool IsDirectiveStart(int at, out string word)
