@@ -451,7 +451,10 @@ internal sealed class Parser
             {
                 Advance();
                 Expr? value = null;
-                if (!At(TokenKind.Semicolon) && !At(TokenKind.RBrace) && !At(TokenKind.EndOfFile) && !AtWord("else"))
+                // A bare word after exit/return is the next statement with a ';' missing, not a value.
+                var startsValue = !At(TokenKind.Semicolon) && !At(TokenKind.RBrace) && !At(TokenKind.EndOfFile) &&
+                                  !(At(TokenKind.Identifier) && PeekToken().Kind != TokenKind.LParen);
+                if (startsValue)
                 {
                     if (At(TokenKind.LParen) && PeekToken().Kind == TokenKind.RParen) { Advance(); Advance(); }
                     else value = ParseExpression();

@@ -65,8 +65,9 @@ internal sealed class Preprocessor
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _diagnostics.Error(DiagnosticCode.Include, new SourceLocation(file, 0, 0), $"cannot read config file: {e.Message}");
-            return new PreprocessedConfig([], "", _defines, _mode);
+            var at = new SourceLocation(file, 1, 1);
+            _diagnostics.Error(DiagnosticCode.Include, at, $"cannot read config file: {e.Message}");
+            return new PreprocessedConfig([new Token(TokenKind.EndOfFile, "", at, -1, 0, 0)], "", _defines, _mode);
         }
         ProcessFile(file, text, depth: 0);
         if (_conditionals.Count > 0)
