@@ -99,6 +99,7 @@ public sealed partial class SipMessage
         // tolerate trailing whitespace after the version (RFC 4475 §3.1.2.10)
         int le = line.Length;
         while (le > sp1 && (line[le - 1] == (byte)' ' || line[le - 1] == (byte)'\t')) le--;
+        if (le <= sp1 + 1) return ErrStartLine; // nothing but blanks after the method ("BYE ")
         var rest = line[(sp1 + 1)..le];
         int sp2 = rest.LastIndexOf((byte)' ');
         if (sp2 < 0) return ErrStartLine;
