@@ -58,9 +58,17 @@ public sealed partial class SipMessage
         HeadersStart = pos;
         // Index the headers even after a bad start line, so a 400 can still be built from them.
         var headerErr = ParseHeaders(s, ref pos);
-        if (err.IsError) return err;
-        if (headerErr.IsError) return headerErr;
-        return FrameBody(s, pos, framing);
+        if (headerErr.IsError)
+        {
+            // Framing is unknown past a bad header line: the message is the whole buffer, so that
+            // Length and Detach still cover every indexed header.
+            HeadersEnd = Headers.Count > 0 ? Headers[Headers.Count - 1].LineEnd : HeadersStart;
+            BodyStart = s.Length;
+            BodyLength = 0;
+            return err.IsError ? err : headerErr;
+        }
+        var bodyErr = FrameBody(s, pos, framing);
+        return err.IsError ? err : bodyErr;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,6 +107,7 @@ public sealed partial class SipMessage
         // tolerate trailing whitespace after the version (RFC 4475 §3.1.2.10)
         int le = line.Length;
         while (le > sp1 && (line[le - 1] == (byte)' ' || line[le - 1] == (byte)'\t')) le--;
+        if (le <= sp1 + 1) return ErrStartLine; // nothing but blanks after the method ("BYE ")
         var rest = line[(sp1 + 1)..le];
         int sp2 = rest.LastIndexOf((byte)' ');
         if (sp2 < 0) return ErrStartLine;
