@@ -157,6 +157,33 @@ public sealed class SipResolver
         _fast.Clear();
     }
 
+    /// <summary>
+    /// Drops expired records, resolutions and blocklist entries; returns how many. Call from a timer
+    /// (Kamailio's <c>dns_cache_gc_interval</c> / <c>dst_blocklist_gc_interval</c>); lookups never need it.
+    /// </summary>
+    public int Sweep()
+    {
+        long now = Environment.TickCount64;
+        int n = Cache.Sweep() + Blocklist.Sweep();
+        foreach (var kv in _sets)
+        {
+            if (kv.Value.ExpiresAt <= now && _sets.TryRemove(kv))
+            {
+                n++;
+            }
+        }
+
+        foreach (var kv in _fast)
+        {
+            if (kv.Value.Set.ExpiresAt <= now)
+            {
+                _fast.TryRemove(kv);
+            }
+        }
+
+        return n;
+    }
+
     private DnsStatus ResolveSlow(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, SipTargetSet? stale, out SipTarget target)
     {
         var vt = ResolveAsync(new SipDestination(Encoding.ASCII.GetString(host), port, transport, secure));
@@ -282,6 +309,19 @@ public sealed class SipResolver
         };
     }
 
+    /// <summary>An IPv6 literal or a dotted-quad IPv4 one; not the legacy short forms ("10.1" is a name to us).</summary>
+    private static bool TryParseLiteral(string host, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? ip)
+    {
+        ip = null;
+        bool v6 = host.Contains(':', StringComparison.Ordinal);
+        if (!v6 && host.Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+
+        return IPAddress.TryParse(host, out ip);
+    }
+
     private static int DefaultPort(SipProtocol p) => p is SipProtocol.Tls or SipProtocol.Wss ? 5061 : 5060;
 
     private static string? SrvPrefix(SipProtocol p) => p switch
@@ -334,7 +374,7 @@ public sealed class SipResolver
     private async Task<SipTargetSet> BuildAsync(SipDestination d, int generation)
     {
         var state = new BuildState(generation);
-        if (IPAddress.TryParse(d.Host, out var ip))
+        if (TryParseLiteral(d.Host, out var ip))
         {
             var proto = TransportOf(d);
             var t = new SipTarget(proto, new IPEndPoint(ip, d.Port != 0 ? d.Port : DefaultPort(proto)), null);
@@ -479,7 +519,7 @@ public sealed class SipResolver
 
     private async Task<IPAddress[]> AddressesAsync(string host, BuildState state)
     {
-        if (IPAddress.TryParse(host, out var literal))
+        if (TryParseLiteral(host, out var literal))
         {
             return [literal];
         }

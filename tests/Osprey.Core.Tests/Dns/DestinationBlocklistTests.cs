@@ -9,7 +9,7 @@ public class DestinationBlocklistTests(SipDnsFixture dns) : IClassFixture<SipDns
     [Fact]
     public void Blocked_targets_are_skipped_until_they_expire()
     {
-        var r = new SipResolver(dns.Server.Client(), new DnsOptions { UseDstBlocklist = true });
+        var r = new SipResolver(dns.Server.Client(), new DnsOptions { UseDstBlocklist = true, SyncWait = TimeSpan.FromSeconds(5) });
         var v4 = IPEndPoint.Parse("10.0.3.1:5060");
         Assert.Equal(DnsStatus.Ok, r.TryResolve("plain.test"u8, 0, null, false, out var t));
         Assert.Equal(v4, t.EndPoint);

@@ -8,7 +8,7 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
 {
     private static SipResolver Resolver(DnsmasqServer server, Action<DnsOptions>? configure = null, int timeoutMs = 1000)
     {
-        var o = new DnsOptions { TryNaptr = true, TryIpv6 = false };
+        var o = new DnsOptions { TryNaptr = true, TryIpv6 = false, SyncWait = TimeSpan.FromSeconds(5) };
         configure?.Invoke(o);
         return new SipResolver(server.Client(timeoutMs), o);
     }
@@ -27,7 +27,13 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
         try
         {
             using var server = new DnsmasqServer(3, $"--addn-hosts={hosts}");
-            var plain = Resolver(server);
+
+            // The plain resolver asks through a relay that holds each query 300 ms, so a refresh is
+            // surely still running when the fast path is asked during it.
+            using var relay = new DelayingUdpProxy(server.EndPoint, TimeSpan.FromMilliseconds(300));
+            var plain = new SipResolver(
+                new DnsClient.LookupClient(new DnsClient.LookupClientOptions(new DnsClient.NameServer(IPAddress.Loopback, relay.Port)) { UseCache = false, Timeout = TimeSpan.FromSeconds(3), Retries = 0 }),
+                new DnsOptions { TryIpv6 = false });
             var floored = Resolver(server, o => o.MinTtl = TimeSpan.FromSeconds(30));
             Assert.Equal("10.0.9.1", await FirstAddress(plain, "ttl.test"));
             Assert.Equal("10.0.9.1", await FirstAddress(floored, "ttl.test"));
@@ -40,8 +46,10 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
             long queries = plain.Cache.QueriesSent;
 
             await Task.Delay(3200);
-            // The fast path serves the expired answer once while it refreshes, then the new one.
+            // The fast path serves the expired answer, without waiting, while it refreshes; then the new one.
+            var sw = System.Diagnostics.Stopwatch.StartNew();
             Assert.Equal(DnsStatus.Ok, plain.TryResolve("ttl.test"u8, 5060, null, false, out var stale));
+            Assert.True(sw.Elapsed < TimeSpan.FromMilliseconds(150), $"stale answer took {sw.Elapsed}");
             Assert.Equal("10.0.9.1", stale.EndPoint.Address.ToString());
             Assert.Equal("10.0.9.2", await FirstAddress(plain, "ttl.test"));
             Assert.Equal(queries + 1, plain.Cache.QueriesSent);
@@ -99,7 +107,7 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
     [Fact]
     public async Task Concurrent_misses_share_one_query()
     {
-        using var proxy = new DelayingUdpProxy(dns.Server.EndPoint, TimeSpan.FromMilliseconds(300));
+        using var proxy = new DelayingUdpProxy(dns.Server.EndPoint, TimeSpan.FromMilliseconds(500));
         var client = new DnsClient.LookupClient(new DnsClient.LookupClientOptions(new DnsClient.NameServer(IPAddress.Loopback, proxy.Port))
         {
             UseCache = false,
@@ -108,7 +116,8 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
         });
         var r = new SipResolver(client, new DnsOptions { TryNaptr = true, TryIpv6 = true });
 
-        var lookups = Enumerable.Range(0, 100).Select(_ => Task.Run(() => r.Cache.LookupAsync("h1.test", DnsRecordType.A).AsTask())).ToArray();
+        var lookups = Enumerable.Range(0, 100).AsParallel().WithDegreeOfParallelism(4)
+            .Select(_ => r.Cache.LookupAsync("h1.test", DnsRecordType.A).AsTask()).ToArray();
         var entries = await Task.WhenAll(lookups);
         Assert.All(entries, e => Assert.Same(entries[0], e));
         Assert.Equal(["10.0.1.1"], entries[0].DescribeRecords());
@@ -117,7 +126,8 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
 
         // A whole RFC 3263 resolution: NAPTR, 3 SRV, A+AAAA of h2 and h3 (h1's A is cached) = 9 queries,
         // however many callers ask at once.
-        var sets = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => r.ResolveAsync(new SipDestination("naptr.test")).AsTask())));
+        var sets = await Task.WhenAll(Enumerable.Range(0, 50).AsParallel().WithDegreeOfParallelism(4)
+            .Select(_ => r.ResolveAsync(new SipDestination("naptr.test")).AsTask()).ToArray());
         Assert.All(sets, s => Assert.Same(sets[0], s));
         Assert.Equal(4, sets[0].ToList().Count);
         Assert.Equal(1, r.Resolutions);

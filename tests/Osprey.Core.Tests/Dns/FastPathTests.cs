@@ -80,7 +80,7 @@ public class FastPathTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
     [Fact]
     public void Cached_lookups_allocate_nothing()
     {
-        var r = new SipResolver(dns.Server.Client(), new DnsOptions { SrvLoadBalancing = true, UseDstBlocklist = true });
+        var r = new SipResolver(dns.Server.Client(), new DnsOptions { SrvLoadBalancing = true, UseDstBlocklist = true, SyncWait = TimeSpan.FromSeconds(5) });
         Assert.Equal(DnsStatus.Ok, r.TryResolve("srv.test"u8, 0, SipProtocol.Udp, false, out _));
         Assert.Equal(DnsStatus.Ok, r.TryResolve("192.0.2.1"u8, 5060, null, false, out _));
         Assert.Equal(DnsStatus.Ok, r.TryResolve("[2001:db8::1]"u8, 0, null, true, out var lit6));

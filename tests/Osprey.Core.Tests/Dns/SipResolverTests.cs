@@ -8,7 +8,7 @@ public class SipResolverTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
 {
     private SipResolver Resolver(Action<DnsOptions>? configure = null)
     {
-        var o = new DnsOptions { TryNaptr = true, SrvLoadBalancing = true };
+        var o = new DnsOptions { TryNaptr = true, SrvLoadBalancing = true, SyncWait = TimeSpan.FromSeconds(5) };
         configure?.Invoke(o);
         return new SipResolver(dns.Server.Client(), o);
     }
@@ -121,6 +121,31 @@ public class SipResolverTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
         Assert.Equal(["Tls 192.0.2.7:5061"], Show((await r.ResolveAsync(new SipDestination("192.0.2.7", Secure: true))).ToList()));
         Assert.Equal(["Tcp [2001:db8::7]:7000"], Show((await r.ResolveAsync(new SipDestination("[2001:db8::7]", 7000, SipProtocol.Tcp))).ToList()));
         Assert.Equal(0, r.Cache.QueriesSent);
+
+        // "10.1" is no literal here (IPAddress would read it as 10.0.0.1): it is a name, asked of DNS
+        // (dnsmasq refuses names outside .test).
+        Assert.Equal(DnsStatus.ServerFailure, (await r.ResolveAsync(new SipDestination("10.1", 5060))).Status);
+        Assert.True(r.Cache.QueriesSent > 0);
+    }
+
+    [Fact]
+    public async Task Sweep_drops_expired_entries_only()
+    {
+        var r = Resolver(o =>
+        {
+            o.NegativeTtl = TimeSpan.FromMilliseconds(200);
+            o.UseDstBlocklist = true;
+        });
+        await r.ResolveAsync(new SipDestination("missing.test"));
+        await r.ResolveAsync(new SipDestination("h2.test", 5060));
+        r.Blocklist.Add(SipProtocol.Udp, IPEndPoint.Parse("192.0.2.1:5060"), BlocklistReason.SendFailure, TimeSpan.FromMilliseconds(100));
+        int before = r.Cache.Count;
+        await Task.Delay(300);
+        Assert.True(r.Sweep() > 0);
+        Assert.Equal(0, r.Blocklist.Count);
+        Assert.True(r.Cache.Count < before);
+        Assert.All(r.Cache.List(), v => Assert.Equal(DnsStatus.Ok, v.Status));
+        Assert.Contains(r.Cache.List(), v => v.Name == "h2.test");
     }
 
     [Fact]
