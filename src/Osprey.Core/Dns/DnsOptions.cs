@@ -17,6 +17,9 @@ public sealed class DnsOptions
     /// <summary>Put IPv6 addresses before IPv4 ones (Kamailio: <c>dns_cache_flags</c> bit 4). Off: IPv4 first.</summary>
     public bool PreferIpv6 { get; set; }
 
+    /// <summary>Query AAAA only, never A (Kamailio: <c>dns_cache_flags</c> bit 2).</summary>
+    public bool Ipv6Only { get; set; }
+
     /// <summary>
     /// <c>dns_srv_lb</c>: within one SRV priority pick targets by weighted random selection (RFC 2782).
     /// Off: highest weight first, deterministically (Kamailio's default is off).
@@ -52,6 +55,20 @@ public sealed class DnsOptions
 
     /// <summary>Transports this server can send on; NAPTR and SRV results for others are ignored (RFC 3263 §4.1).</summary>
     public IReadOnlyList<SipProtocol> SupportedProtocols { get; set; } = [SipProtocol.Udp, SipProtocol.Tcp, SipProtocol.Tls];
+
+    /// <summary>
+    /// <c>dns_udp_pref</c>, <c>dns_tcp_pref</c>, <c>dns_tls_pref</c>, <c>dns_sctp_pref</c>: when set, NAPTR
+    /// results are ordered by these values (higher first; negative drops the transport) before NAPTR
+    /// order/preference, as Kamailio does. Null (Osprey's default): NAPTR order and preference alone,
+    /// as RFC 3263 §4.1 says. Kamailio's own defaults are udp 30, tcp 20, sctp 20, tls 10.
+    /// </summary>
+    public IReadOnlyDictionary<SipProtocol, int>? TransportPreference { get; set; }
+
+    /// <summary><c>dns_retr_time</c>: how long to wait for one DNS answer.</summary>
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>dns_retr_no</c>: how many times a query is re-sent after a timeout.</summary>
+    public int QueryRetries { get; set; } = 2;
 
     /// <summary><c>use_dst_blocklist</c>: consult and fill the destination blocklist.</summary>
     public bool UseDstBlocklist { get; set; }

@@ -62,6 +62,13 @@ public sealed class SipResolver
         _resolutions = stats.RegisterCounter("dns", "sip_resolutions");
     }
 
+    /// <summary>
+    /// A DNS client for <paramref name="servers"/> (the system's when none) with its own cache off and
+    /// the timeout and retries of <paramref name="options"/> (<c>dns_retr_time</c>, <c>dns_retr_no</c>).
+    /// </summary>
+    public static LookupClient CreateLookupClient(DnsOptions options, params IPEndPoint[] servers)
+        => CreateLookupClient(options.QueryTimeout, options.QueryRetries, servers);
+
     /// <summary>A DNS client for <paramref name="servers"/> (the system's when none) with its own cache off.</summary>
     public static LookupClient CreateLookupClient(TimeSpan timeout, int retries, params IPEndPoint[] servers)
     {
@@ -455,13 +462,17 @@ public sealed class SipResolver
 
         // §4.1: keep "s" records for SIP services we support (only SIPS ones for a sips URI),
         // in order, then preference.
+        // With Kamailio's dns_*_pref set, our transport preference comes first (negative: never).
+        var prefs = _options.TransportPreference;
         var usable = e.Naptr
             .Select(n => (n, proto: ServiceProtocol(n.Services)))
             .Where(x => x.proto is { } p && _options.SupportedProtocols.Contains(p)
                 && (!d.Secure || p is SipProtocol.Tls or SipProtocol.Wss)
+                && (prefs is null || prefs.GetValueOrDefault(p) >= 0)
                 && x.n.Flags.Equals("s", StringComparison.OrdinalIgnoreCase)
                 && x.n.Replacement.Length > 0)
-            .OrderBy(x => x.n.Order).ThenBy(x => x.n.Preference)
+            .OrderByDescending(x => prefs?.GetValueOrDefault(x.proto!.Value) ?? 0)
+            .ThenBy(x => x.n.Order).ThenBy(x => x.n.Preference)
             .ToArray();
         var lookups = usable.Select(x => SrvGroupsAsync(x.n.Replacement, x.proto!.Value, state)).ToArray();
         var result = new List<TargetGroup>();
@@ -524,10 +535,16 @@ public sealed class SipResolver
             return [literal];
         }
 
-        var v4Task = Cache.LookupAsync(host, DnsRecordType.A).AsTask();
-        var v6Task = _options.TryIpv6 ? Cache.LookupAsync(host, DnsRecordType.Aaaa).AsTask() : null;
-        var v4 = await v4Task.ConfigureAwait(false);
-        state.Track(v4);
+        var v4Task = _options.Ipv6Only ? null : Cache.LookupAsync(host, DnsRecordType.A).AsTask();
+        var v6Task = _options.TryIpv6 || _options.Ipv6Only ? Cache.LookupAsync(host, DnsRecordType.Aaaa).AsTask() : null;
+        IPAddress[] four = [];
+        if (v4Task is not null)
+        {
+            var v4 = await v4Task.ConfigureAwait(false);
+            state.Track(v4);
+            four = v4.Addresses;
+        }
+
         IPAddress[] six = [];
         if (v6Task is not null)
         {
@@ -536,6 +553,6 @@ public sealed class SipResolver
             six = v6.Addresses;
         }
 
-        return _options.PreferIpv6 ? [.. six, .. v4.Addresses] : [.. v4.Addresses, .. six];
+        return _options.PreferIpv6 ? [.. six, .. four] : [.. four, .. six];
     }
 }
