@@ -196,7 +196,11 @@ public sealed class SipResolver
         var vt = ResolveAsync(new SipDestination(Encoding.ASCII.GetString(host), port, transport, secure));
         if (vt.IsCompleted)
         {
-            return Pick(vt.Result, out target);
+            // Fresh in the destination cache but not in the byte-keyed index (evicted, or a hash
+            // collision): index it again so the next message takes the allocation-free path.
+            var done = vt.Result;
+            RememberFast(done);
+            return Pick(done, out target);
         }
 
         if (stale is not null)
@@ -272,10 +276,20 @@ public sealed class SipResolver
         }
 
         _sets[d] = set;
-        var hostBytes = Encoding.ASCII.GetBytes(d.Host);
-        _fast[FastKey(hostBytes, d.Port, d.Transport, d.Secure)] = new FastEntry(hostBytes, d.Port, d.Transport, d.Secure, set);
+        RememberFast(set);
         _inflight.TryRemove(d, out _);
         tcs.SetResult(set);
+    }
+
+    private void RememberFast(SipTargetSet set)
+    {
+        var d = set.Destination;
+        var hostBytes = Encoding.ASCII.GetBytes(d.Host);
+        int key = FastKey(hostBytes, d.Port, d.Transport, d.Secure);
+        if (!_fast.TryGetValue(key, out var f) || f.Set != set)
+        {
+            _fast[key] = new FastEntry(hostBytes, d.Port, d.Transport, d.Secure, set);
+        }
     }
 
     private static SipDestination Normalize(SipDestination d)
