@@ -36,6 +36,9 @@ public sealed class SipDnsFixture : IDisposable
             // plain.test: addresses only.
             "--host-record=plain.test,10.0.3.1,fd00::3",
 
+            // alias.test: a CNAME to h2.test.
+            "--cname=alias.test,h2.test",
+
             // down.test: SRV target "." (service decidedly not available, RFC 2782).
             "--srv-host=_sip._udp.down.test");
     }

@@ -104,6 +104,13 @@ public class SipResolverTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
     }
 
     [Fact]
+    public async Task Cname_is_followed_to_the_address()
+    {
+        var set = await Resolver(o => o.TryIpv6 = false).ResolveAsync(new SipDestination("alias.test", 5070));
+        Assert.Equal(["Udp 10.0.1.2:5070"], Show(set.ToList()));
+    }
+
+    [Fact]
     public async Task Ipv6_preference_and_switch()
     {
         var v6first = await Resolver(o => o.PreferIpv6 = true).ResolveAsync(new SipDestination("plain.test"));
