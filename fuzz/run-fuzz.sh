@@ -40,7 +40,7 @@ pin=()
 if [ -n "${FUZZ_CPU:-}" ]; then pin=(taskset -c "$FUZZ_CPU"); fi
 dict=()
 if [ -f "$here/sip.dict" ]; then dict=(-x "$here/sip.dict"); fi
-# -t: the first execution starts the runtime and JITs the parser; persistent mode then runs in-process.
+# -t: a fixed timeout (SharpFuzz advice; AFL's auto-scaling fits .NET badly); an input running 10 s is a hang.
 # The harness process occasionally loses its fork-server pipe (afl-fuzz: "Unable to communicate with
 # fork server"); afl-fuzz then stops. Resume the campaign until the bound is used up, replaying the
 # input that was running through the uninstrumented harness: if it fails there it is a real finding.
@@ -52,7 +52,7 @@ while :; do
   [ "$left" -gt 0 ] || break
   set +e
   # shellcheck disable=SC2086
-  "${pin[@]}" afl-fuzz -i "$corpus" -o "$out" -m none -t 5000+ "$mode" "$left" "${dict[@]}" ${AFL_ARGS:-} \
+  "${pin[@]}" afl-fuzz -i "$corpus" -o "$out" -m none -t 10000 "$mode" "$left" "${dict[@]}" ${AFL_ARGS:-} \
     -- dotnet "$build/Osprey.Fuzz.dll" afl "$target" > "$out/afl.log" 2>&1
   rc=$?
   set -e
