@@ -1,2 +1,0 @@
-namespace Osprey.Core;
-internal static class AssemblyMarker { }

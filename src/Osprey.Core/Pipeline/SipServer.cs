@@ -1,0 +1,145 @@
+using System.Net.Sockets;
+using Osprey.Core.Net;
+using Osprey.Core.Routing;
+using Osprey.Core.Stateless;
+using Osprey.Core.Stats;
+using Osprey.Sip.Message;
+using Osprey.Transport;
+
+namespace Osprey.Core.Pipeline;
+
+/// <summary>
+/// The pipeline of ARCHITECTURE.md: a received message is parsed, checked, and handed to the routing
+/// logic (requests) or forwarded back along the Via path (replies). Runs on the thread that received
+/// the message, to completion.
+/// </summary>
+public sealed class SipServer : IInboundHandler
+{
+    // One context per receiving thread (and server), reused for every message.
+    [ThreadStatic] private static MessageContext? t_context;
+    private IMessageRouter _router;
+    private ISipSender? _sender;
+    private IReadOnlyList<ListenEndpoint> _listeners = [];
+
+    public SipServer(CoreSettings settings, IMessageRouter router)
+    {
+        Settings = settings;
+        _router = router;
+        Replier = new StatelessReplier(this);
+        Forwarder = new StatelessForwarder(this);
+        Myself = new Myself([], settings.Aliases);
+        Statistics = new StatsRegistry();
+        Stats = new CoreStatistics(Statistics);
+    }
+
+    public CoreSettings Settings { get; }
+    /// <summary>Every statistic of the server, by group (Kamailio's names).</summary>
+    public StatsRegistry Statistics { get; }
+
+    /// <summary>The "core" group: rcv_requests, fwd_replies, ...</summary>
+    public CoreStatistics Stats { get; }
+    public StatelessReplier Replier { get; }
+    public StatelessForwarder Forwarder { get; }
+    public DestinationResolver Resolver { get; } = new();
+    public Myself Myself { get; private set; }
+
+    public ISipSender Sender => _sender ?? throw new InvalidOperationException("no transport attached");
+
+    public IReadOnlyList<ListenEndpoint> Listeners => _listeners;
+
+    /// <summary>Connects the pipeline to the transport once its sockets are bound.</summary>
+    public void AttachTransport(ISipSender sender, IReadOnlyList<ListenEndpoint> listeners)
+    {
+        _sender = sender;
+        _listeners = listeners;
+        Myself = new Myself(listeners, Settings.Aliases);
+    }
+
+    /// <summary>Swaps the routing logic atomically (script reload); messages in flight finish on the old one.</summary>
+    public void SetRouter(IMessageRouter router) => Volatile.Write(ref _router, router);
+
+    /// <summary>First listener of a protocol and address family.</summary>
+    public ListenEndpoint? ListenerFor(SipProtocol protocol, AddressFamily family)
+    {
+        foreach (var l in _listeners)
+        {
+            if (l.Protocol == protocol && l.Bind.AddressFamily == family) return l;
+        }
+        return null;
+    }
+
+    public void OnMessage(in InboundMessage message)
+    {
+        try
+        {
+            Process(message);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug of ours must not take the receive loop down with it; count and report it.
+            Stats.ErrRequests.Increment();
+            Console.Error.WriteLine("osprey: internal error processing message from " + message.Source + ": " + ex);
+        }
+    }
+
+    private void Process(in InboundMessage inbound)
+    {
+        var framing = inbound.Protocol.IsReliable() ? Framing.Stream : Framing.Datagram;
+        var data = inbound.Data;
+        bool oversize = (inbound.Flags & InboundFlags.Oversize) != 0 || data.Length > Settings.MaxMessageSize;
+        var msg = SipMessage.Parse(data, framing, out var err);
+        if (msg is null)
+        {
+            // only CRLFs: a keep-alive (RFC 5626 §4.4.1 on UDP, stray bytes), not an error
+            return;
+        }
+        if (msg.IsRequest) Stats.CountRequest(msg.MethodText);
+        else Stats.CountReply(msg.StatusCode, msg.CSeq.MethodRange.Of(msg.Span));
+
+        var ctx = t_context;
+        if (ctx is null || ctx.Server != this) t_context = ctx = new MessageContext(this);
+        ctx.Reset(msg, inbound);
+        if (oversize)
+        {
+            // RFC 3261 §21.5.14 513 Message Too Large, when asked to and when it can be answered at all
+            if (msg.IsRequest && Settings.OversizeAction == OversizeAction.Reply513) Replier.Reply(ctx, 513, "Message Too Large"u8);
+            CountDrop(msg);
+            return;
+        }
+        if (!err.IsError) err = msg.Validate();
+        if (err.IsError)
+        {
+            if (msg.IsRequest)
+            {
+                Stats.ErrRequests.Increment();
+                if (err.Kind == ParseErrorKind.BadRequestUri) Stats.BadUrisReceived.Increment();
+                else Stats.BadMessageHeaders.Increment();
+                // answered when the top Via is usable; otherwise there is nowhere to send it (dropped)
+                Span<byte> reason = stackalloc byte[128];
+                int n = System.Text.Encoding.UTF8.GetBytes(err.Reason.AsSpan(0, Math.Min(err.Reason.Length, 100)), reason);
+                Replier.Reply(ctx, err.Status, reason[..n]);
+            }
+            else
+            {
+                Stats.ErrReplies.Increment();
+                Stats.DropReplies.Increment();
+            }
+            return;
+        }
+        var router = Volatile.Read(ref _router);
+        if (msg.IsRequest)
+        {
+            router.OnRequest(ctx);
+        }
+        else if (!router.OnReply(ctx) || !Forwarder.ForwardReply(ctx))
+        {
+            Stats.DropReplies.Increment();
+        }
+    }
+
+    private void CountDrop(SipMessage msg)
+    {
+        if (msg.IsRequest) Stats.DropRequests.Increment();
+        else Stats.DropReplies.Increment();
+    }
+}

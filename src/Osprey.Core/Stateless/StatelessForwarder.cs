@@ -1,0 +1,204 @@
+using System.Net;
+using Osprey.Core.Pipeline;
+using Osprey.Sip.Headers;
+using Osprey.Sip.Message;
+using Osprey.Sip.Text;
+using Osprey.Sip.Uri;
+using Osprey.Transport;
+
+namespace Osprey.Core.Stateless;
+
+/// <summary>Why a stateless forward did not happen; the caller may answer with the suggested status.</summary>
+public readonly record struct ForwardOutcome(bool Sent, int Status, string Reason)
+{
+    public static readonly ForwardOutcome Ok = new(true, 0, "");
+}
+
+/// <summary>
+/// Stateless forwarding (RFC 3261 §16.11): a request goes to its next hop with our Via on top — a branch
+/// derived from the request so a retransmission gets the same one — and Max-Forwards decremented; a
+/// reply loses our Via and goes to the next one.
+/// </summary>
+public sealed class StatelessForwarder
+{
+    private readonly SipServer _server;
+
+    internal StatelessForwarder(SipServer server) => _server = server;
+
+    /// <summary>Forwards the context's request. Next hop: the destination URI, then the top Route, then
+    /// the Request-URI.</summary>
+    public ForwardOutcome ForwardRequest(MessageContext ctx)
+    {
+        var msg = ctx.Message;
+        var ed = ctx.Editor;
+        // RFC 3261 §16.6 step 3 / §16.3 step 3: Max-Forwards
+        int mfIndex = msg.IndexOf(HeaderId.MaxForwards);
+        if (mfIndex >= 0)
+        {
+            int mf = msg.MaxForwards;
+            if (mf <= 0) return new ForwardOutcome(false, 483, "Too Many Hops");
+            Span<byte> num = stackalloc byte[12];
+            System.Buffers.Text.Utf8Formatter.TryFormat(mf - 1, num, out int n);
+            ed.ReplaceHeaderValue(mfIndex, num[..n]);
+        }
+        else
+        {
+            Span<byte> line = stackalloc byte[32];
+            "Max-Forwards: "u8.CopyTo(line);
+            System.Buffers.Text.Utf8Formatter.TryFormat(_server.Settings.DefaultMaxForwards, line[14..], out int n);
+            ed.AppendHeaderLine(line[..(14 + n)]);
+        }
+
+        if (!NextHop(ctx, out var target, out var outcome)) return outcome;
+        var proto = ProtocolFor(target);
+        if (proto is null) return new ForwardOutcome(false, 416, "Unsupported URI Scheme");
+        int port = target.Port != 0 ? target.Port : target.Scheme == UriScheme.Sips ? 5061 : 5060;
+        var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
+        var dest = _server.Resolver.Resolve(host, port);
+        if (dest is null) return new ForwardOutcome(false, 478, "Unresolvable destination");
+        var local = ctx.SendSocket ?? _server.ListenerFor(proto.Value, dest.AddressFamily);
+        if (local is null) return new ForwardOutcome(false, 503, "No listener for transport");
+
+        if (ctx.NewRequestUri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
+        AddVia(ctx, local);
+        using var bytes = ed.Apply(ensureContentLength: proto.Value.IsReliable());
+        var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
+        if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
+        _server.Stats.FwdRequests.Increment();
+        return ForwardOutcome.Ok;
+    }
+
+    private bool NextHop(MessageContext ctx, out SipUri target, out ForwardOutcome outcome)
+    {
+        var msg = ctx.Message;
+        outcome = default;
+        ReadOnlyMemory<byte> text;
+        if (ctx.DestinationUri is not null) text = System.Text.Encoding.UTF8.GetBytes(ctx.DestinationUri);
+        else
+        {
+            int ri = msg.IndexOf(HeaderId.Route);
+            if (ri >= 0)
+            {
+                var e = HeaderValues.Split(msg.Span, msg.Header(ri).Value);
+                e.MoveNext();
+                if (NameAddr.TryParse(msg.Buffer, e.Current, out var route, out _))
+                {
+                    target = route.Uri;
+                    return true;
+                }
+                outcome = new ForwardOutcome(false, 400, "Bad Route header");
+                target = default;
+                return false;
+            }
+            if (ctx.NewRequestUri is not null) text = System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri);
+            else
+            {
+                target = msg.RequestUri;
+                return true;
+            }
+        }
+        if (!SipUri.TryParse(text, out target))
+        {
+            outcome = new ForwardOutcome(false, 400, "Bad destination URI");
+            return false;
+        }
+        return true;
+    }
+
+    private static SipProtocol? ProtocolFor(in SipUri uri)
+    {
+        if (!uri.IsSipOrSips) return null;
+        var t = uri.TransportParam;
+        if (t.Length > 0)
+        {
+            Span<char> c = stackalloc char[8];
+            if (t.Length > 8) return null;
+            for (int i = 0; i < t.Length; i++) c[i] = (char)t[i];
+            return SipProtocolExtensions.TryParse(c[..t.Length], out var p) ? p : null;
+        }
+        return uri.Scheme == UriScheme.Sips ? SipProtocol.Tls : SipProtocol.Udp;
+    }
+
+    // RFC 3261 §16.11: the branch of a stateless proxy is a function of the request, so retransmissions
+    // (and the CANCEL of an INVITE, which carries the same top Via branch) map to the same branch.
+    private static void AddVia(MessageContext ctx, ListenEndpoint local)
+    {
+        var msg = ctx.Message;
+        var h = StableHash.Create();
+        ref readonly var via = ref msg.TopVia;
+        if (via.HasMagicCookie) h.Add(via.Branch);
+        else
+        {
+            h.Add(msg.CallId);
+            h.Add(msg.From.Tag);
+            h.Add(msg.To.Tag);
+            h.Add(via.Range.Of(msg.Span));
+            Span<byte> num = stackalloc byte[12];
+            System.Buffers.Text.Utf8Formatter.TryFormat(msg.CSeq.Number, num, out int n);
+            h.Add(num[..n]);
+        }
+        h.Add(ctx.NewRequestUri is null ? msg.RequestUriText : System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
+        Span<byte> hex = stackalloc byte[16];
+        h.WriteHex(hex);
+        var ed = ctx.Editor;
+        ed.BeginInsert(msg.HeadersStart);
+        ed.Write("Via: "u8);
+        ed.Write(local.ViaProtocolUtf8);
+        ed.Write((byte)' ');
+        ed.Write(local.SentByUtf8);
+        ed.Write(";branch=z9hG4bKsl"u8);
+        ed.Write(hex);
+        ed.Write("\r\n"u8);
+        ed.EndInsert();
+    }
+
+    /// <summary>Forwards a reply statelessly: removes our Via (it must be ours) and sends to the next
+    /// Via as RFC 3261 §18.2.2 says. False when the reply is not for us to forward (dropped).</summary>
+    public bool ForwardReply(MessageContext ctx)
+    {
+        var msg = ctx.Message;
+        ref readonly var top = ref msg.TopVia;
+        if (!top.IsValid || !_server.Myself.IsMyself(top.Host, top.Port)) return false;
+        if (!msg.TryGetVia(1, out var next)) return false; // a reply to a request we originated
+        RemoveTopVia(ctx);
+        var proto = ViaProtocol(next.Transport);
+        if (proto is null) return false;
+        var host = next.MaddrRange.Length > 0 ? next.Maddr : next.ReceivedRange.Length > 0 ? next.Received : next.Host;
+        int port = next.Rport.Length > 0 && SipChars.TryParseInt(next.Rport, out var rp) ? rp : next.Port != 0 ? next.Port : 5060;
+        var dest = _server.Resolver.Resolve(host, port);
+        if (dest is null) return false;
+        using var bytes = ctx.Editor.Apply(ensureContentLength: proto.Value.IsReliable());
+        var local = _server.ListenerFor(proto.Value, dest.AddressFamily);
+        var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
+        if (r == SendResult.Sent) _server.Stats.FwdReplies.Increment();
+        return r == SendResult.Sent;
+    }
+
+    private static void RemoveTopVia(MessageContext ctx)
+    {
+        var msg = ctx.Message;
+        int vi = msg.IndexOf(HeaderId.Via);
+        ref readonly var h = ref msg.Header(vi);
+        var e = HeaderValues.Split(msg.Span, h.Value);
+        e.MoveNext();
+        var first = e.Current;
+        if (!e.MoveNext())
+        {
+            ctx.Editor.RemoveHeader(vi);
+            return;
+        }
+        // several via-parms on one line: delete the first one and its comma
+        ctx.Editor.Delete(first.Start, e.Current.Start - first.Start);
+    }
+
+    private static SipProtocol? ViaProtocol(ReadOnlySpan<byte> token)
+    {
+        if (SipChars.EqualsIgnoreCase(token, "UDP"u8)) return SipProtocol.Udp;
+        if (SipChars.EqualsIgnoreCase(token, "TCP"u8)) return SipProtocol.Tcp;
+        if (SipChars.EqualsIgnoreCase(token, "TLS"u8)) return SipProtocol.Tls;
+        if (SipChars.EqualsIgnoreCase(token, "WS"u8)) return SipProtocol.Ws;
+        if (SipChars.EqualsIgnoreCase(token, "WSS"u8)) return SipProtocol.Wss;
+        if (SipChars.EqualsIgnoreCase(token, "SCTP"u8)) return SipProtocol.Sctp;
+        return null;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net;
+using Osprey.Core.Pipeline;
+using Osprey.Sip.Builder;
+using Osprey.Sip.Message;
+using Osprey.Transport;
+
+namespace Osprey.Core.Stateless;
+
+/// <summary>
+/// Stateless replies (what <c>sl_send_reply</c> does): built from the request, with a To-tag that is the
+/// same for every retransmission of the request, sent where RFC 3261 §18.2.2 and RFC 3581 say.
+/// </summary>
+public sealed class StatelessReplier
+{
+    private readonly SipServer _server;
+    private readonly byte[] _serverHeader;
+
+    internal StatelessReplier(SipServer server)
+    {
+        _server = server;
+        var h = server.Settings.ServerHeader;
+        _serverHeader = string.IsNullOrEmpty(h) ? [] : System.Text.Encoding.UTF8.GetBytes(h + "\r\n");
+    }
+
+    /// <summary>Sends a reply to the context's request. False when it could not be sent.</summary>
+    public bool Reply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default,
+        ReadOnlySpan<byte> contentType = default, ReadOnlySpan<byte> body = default)
+    {
+        var msg = ctx.Message;
+        ref readonly var via = ref msg.TopVia;
+        if (!via.IsValid || msg.Method == SipMethod.Ack) return false; // never answer an ACK (RFC 3261 §17.2.1)
+
+        Span<byte> tag = stackalloc byte[16];
+        ToTagFor(msg, tag);
+        bool fillRport = via.HasRport || ctx.ForceRport || _server.Settings.ForceRport;
+        // RFC 3261 §18.2.1: received when sent-by differs from the packet's source address;
+        // RFC 3581 §4: always when rport is filled in
+        Span<byte> received = stackalloc byte[48];
+        int receivedLen = 0;
+        if (ctx.Source.Address.TryFormat(received, out int n) && (fillRport || !SameHost(via.Host, received[..n]))) receivedLen = n;
+        int extraLen = extraHeaders.Length + _serverHeader.Length;
+        Span<byte> extra = extraLen <= 2048 ? stackalloc byte[extraLen] : new byte[extraLen];
+        extraHeaders.CopyTo(extra);
+        _serverHeader.CopyTo(extra[extraHeaders.Length..]);
+        var opts = new ReplyOptions
+        {
+            ToTag = tag,
+            Received = received[..receivedLen],
+            Rport = fillRport ? ctx.Source.Port : 0,
+            ForceRport = ctx.ForceRport || _server.Settings.ForceRport,
+            ExtraHeaders = extra,
+            ContentType = contentType,
+            Body = body,
+        };
+        using var bytes = ReplyBuilder.Build(msg, status, reason, opts);
+        var dest = ReplyDestination(ctx, fillRport);
+        if (dest is null) return false;
+        var r = _server.Sender.Send(ctx.Protocol, dest, bytes.Span, ctx.Local, ctx.ConnectionId);
+        return r == SendResult.Sent;
+    }
+
+    private static bool SameHost(ReadOnlySpan<byte> viaHost, ReadOnlySpan<byte> ip)
+    {
+        if (viaHost.Length > 2 && viaHost[0] == (byte)'[') viaHost = viaHost[1..^1];
+        return Sip.Text.SipChars.EqualsIgnoreCase(viaHost, ip);
+    }
+
+    /// <summary>The To-tag for replies to this request: a hash of what stays the same across
+    /// retransmissions (Call-ID, From tag, CSeq number, top Via branch), so each retransmission gets
+    /// the same tag.</summary>
+    public static void ToTagFor(SipMessage msg, Span<byte> dest16)
+    {
+        var h = StableHash.Create();
+        h.Add(msg.CallId);
+        h.Add(msg.From.Tag);
+        h.Add(msg.TopVia.Branch);
+        Span<byte> num = stackalloc byte[12];
+        System.Buffers.Text.Utf8Formatter.TryFormat(msg.CSeq.Number, num, out int n);
+        h.Add(num[..n]);
+        h.WriteHex(dest16);
+    }
+
+    /// <summary>RFC 3261 §18.2.2 with RFC 3581: where a reply to this request goes.</summary>
+    internal IPEndPoint? ReplyDestination(MessageContext ctx, bool useSourcePort)
+    {
+        ref readonly var via = ref ctx.Message.TopVia;
+        if (ctx.Protocol.IsReliable()) return ctx.Source; // same connection
+        if (via.MaddrRange.Length > 0)
+        {
+            return _server.Resolver.Resolve(via.Maddr, via.Port != 0 ? via.Port : 5060);
+        }
+        int port = useSourcePort ? ctx.Source.Port : via.Port != 0 ? via.Port : 5060;
+        return port == ctx.Source.Port ? ctx.Source : new IPEndPoint(ctx.Source.Address, port);
+    }
+}

@@ -1,2 +1,0 @@
-namespace Osprey.Script;
-internal static class AssemblyMarker { }
