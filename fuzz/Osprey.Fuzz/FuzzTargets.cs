@@ -1,4 +1,5 @@
 using System.Text;
+using Osprey.Sip.Digest;
 using Osprey.Sip.Headers;
 using Osprey.Sip.Message;
 using Osprey.Sip.Uri;
@@ -18,6 +19,7 @@ public static class FuzzTargets
         {
             ["message"] = Message,
             ["uri"] = Uri,
+            ["digest"] = Digest,
         };
 
     // Parsed on first use, never in a static constructor: under AFL, instrumented Osprey.Sip code must not
@@ -69,7 +71,19 @@ public static class FuzzTargets
         }
         ref readonly var cseq = ref m.CSeq;
         _sink += cseq.IsValid ? cseq.Number + (uint)cseq.Method + (uint)cseq.MethodRange.Length : 0;
-        _sink += m.CallId.Length + m.MaxForwards + m.Expires;
+        _sink += m.CallId.Length + m.MaxForwards + m.Expires + m.MinExpires + m.UserAgent.Length + m.Server.Length;
+        _sink += (m.TryGetContentType(out _) ? 1 : 0) + (m.TryGetEvent(out _) ? 1 : 0) + (m.TryGetSubscriptionState(out _) ? 1 : 0);
+        _sink += (m.TryGetRetryAfter(out _) ? 1 : 0) + (m.AllowsMethod("INVITE"u8) ? 1 : 0) + (m.ListContains(HeaderId.Supported, "100rel"u8) ? 1 : 0);
+        foreach (var id in (ReadOnlySpan<HeaderId>)[HeaderId.Authorization, HeaderId.ProxyAuthorization])
+        {
+            if (m.TryGetCredentials(id, out var cred, out var e1)) TouchCredentials(cred);
+            _sink += (int)e1.Code;
+        }
+        foreach (var id in (ReadOnlySpan<HeaderId>)[HeaderId.WwwAuthenticate, HeaderId.ProxyAuthenticate])
+        {
+            if (m.TryGetChallenge(id, out var ch, out var e2)) TouchChallenge(ch);
+            _sink += (int)e2.Code;
+        }
 
         // Walking every via-parm with TryGetVia(n) is quadratic by construction; the first few are enough.
         int vias = m.ViaCount;
@@ -113,6 +127,56 @@ public static class FuzzTargets
         _sink += SipUri.Equivalent(uri, uri) ? 1 : 0;
         _sink += SipUri.Equivalent(uri, FixedUri) ? 1 : 0;
         _sink += SipUri.Equivalent(FixedUri, uri) ? 1 : 0;
+    }
+
+    /// <summary>Authorization/WWW-Authenticate values: DigestCredentials and DigestChallenge parse, every
+    /// auth-param read and unescaped, and the response computed from the parsed fields.</summary>
+    public static void Digest(ReadOnlyMemory<byte> data)
+    {
+        var v = data.Span;
+        if (DigestCredentials.TryParse(v, out var cred, out var e1)) TouchCredentials(cred);
+        _sink += (int)e1.Code + e1.Offset + (e1.Reason?.Length ?? 0);
+        if (DigestChallenge.TryParse(v, out var ch, out var e2)) TouchChallenge(ch);
+        _sink += (int)e2.Code + e2.Offset + (e2.Reason?.Length ?? 0);
+        TouchParams(v);
+    }
+
+    private static void TouchParams(ReadOnlySpan<byte> parameters)
+    {
+        var reader = new AuthParamReader(parameters);
+        Span<byte> unescaped = stackalloc byte[256];
+        while (reader.TryRead(out var p))
+        {
+            _sink += p.Name.Length + p.Value.Length + (p.IsQuoted ? 1 : 0);
+            if (p.HasEscapes && p.Value.Length <= unescaped.Length) _sink += AuthParamReader.Unescape(p.Value, unescaped);
+            _sink += (int)DigestTokens.ParseAlgorithm(p.Value) + (int)DigestTokens.ParseQop(p.Value);
+        }
+        _sink += (int)reader.Error.Code;
+    }
+
+    private static void TouchCredentials(DigestCredentials c)
+    {
+        _sink += c.Scheme.Length + c.Username.Length + c.Realm.Length + c.Nonce.Length + c.Uri.Length + c.Response.Length;
+        _sink += c.AlgorithmToken.Length + (int)c.Algorithm + c.Cnonce.Length + c.Opaque.Length + c.QopToken.Length + (int)c.Qop;
+        _sink += c.NonceCountToken.Length + c.NonceCount + (c.UserHash ? 1 : 0) + (c.HasEscapes ? 1 : 0) + c.UnknownParameterCount;
+        TouchParams(c.Parameters);
+        if (!c.IsDigest) return;
+        // what auth_check does with them: HA1, HA2, response, constant-time compare
+        Span<byte> ha1 = stackalloc byte[64], ha2 = stackalloc byte[64], response = stackalloc byte[64];
+        if (DigestHash.TryComputeHa1(c.Algorithm, c.Username, c.Realm, "secret"u8, c.Nonce, c.Cnonce, ha1, out int n1)
+            && DigestHash.TryComputeHa2(c.Algorithm, "REGISTER"u8, c.Uri, c.Qop, default, ha2, out int n2)
+            && DigestHash.TryComputeResponse(c.Algorithm, ha1[..n1], c.Nonce, c.NonceCountToken, c.Cnonce, c.QopToken, ha2[..n2], response, out int n3))
+        {
+            _sink += DigestHash.ResponseEquals(response[..n3], c.Response) ? 1 : 0;
+        }
+    }
+
+    private static void TouchChallenge(DigestChallenge c)
+    {
+        _sink += c.Scheme.Length + c.Realm.Length + c.Domain.Length + c.Nonce.Length + c.Opaque.Length + (c.Stale ? 1 : 0);
+        _sink += c.AlgorithmToken.Length + (int)c.Algorithm + c.QopOptions.Length + (int)c.Qop + c.Charset.Length;
+        _sink += (c.UserHash ? 1 : 0) + (c.HasEscapes ? 1 : 0) + c.UnknownParameterCount;
+        TouchParams(c.Parameters);
     }
 
     private static void TouchUri(in SipUri u)

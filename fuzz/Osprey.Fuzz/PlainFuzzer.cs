@@ -44,6 +44,8 @@ public sealed class PlainFuzzer(PlainOptions options)
             var corpus = LoadCorpus(name);
             var rng = new Random(options.Seed);
             long before = Executions;
+            // The first pass JIT-compiles the parsers (hundreds of ms on a busy machine): untimed.
+            foreach (var input in corpus) Exec(name, target, input, timed: false);
             foreach (var input in corpus) Exec(name, target, input);
             for (int i = 0; i < options.Mutations && corpus.Count > 0; i++)
             {
@@ -65,7 +67,7 @@ public sealed class PlainFuzzer(PlainOptions options)
         return [.. Directory.EnumerateFiles(dir).Order(StringComparer.Ordinal).Select(File.ReadAllBytes)];
     }
 
-    private void Exec(string name, Action<ReadOnlyMemory<byte>> target, byte[] input)
+    private void Exec(string name, Action<ReadOnlyMemory<byte>> target, byte[] input, bool timed = true)
     {
         Executions++;
         long t0 = Stopwatch.GetTimestamp();
@@ -79,30 +81,43 @@ public sealed class PlainFuzzer(PlainOptions options)
             return;
         }
         var took = Stopwatch.GetElapsedTime(t0);
-        if (took > options.PerInputLimit) Fail(name, "slow", $"{took.TotalMilliseconds:F1} ms for {input.Length} bytes", input);
+        if (!timed || took <= options.PerInputLimit) return;
+        // A GC or a descheduled thread can stall one run; a slow input is slow every time.
+        for (int again = 0; again < 2; again++)
+        {
+            t0 = Stopwatch.GetTimestamp();
+            target(input);
+            var retry = Stopwatch.GetElapsedTime(t0);
+            if (retry <= options.PerInputLimit) return;
+            took = retry < took ? retry : took;
+        }
+        Fail(name, "slow", $"{took.TotalMilliseconds:F1} ms for {input.Length} bytes", input);
     }
 
     // Hand-written shapes that stress lists, parameters, quoting and folding, plus random slices of the
     // corpus. Each case makes an input with its repeated part repeated n times.
     private IEnumerable<(string Label, Func<int, byte[]> Make)> GrowthCases(string name, List<byte[]> corpus, Random rng)
     {
-        foreach (var (label, prefix, unit, suffix) in name == "uri" ? UriShapes : MessageShapes)
+        var shapes = name switch { "uri" => UriShapes, "digest" => DigestShapes, _ => MessageShapes };
+        foreach (var (label, prefix, unit, suffix) in shapes)
         {
             yield return (label, n => Repeat(prefix, unit, suffix, n));
         }
         // distinct parameter names: lookups by name cannot stop at the first entry
-        var numbered = name == "uri"
-            ? ("uri distinct params", "sip:a@example.com", (Func<int, string>)(i => $";p{i}=v"), "")
-            : ("via distinct params", Head + "Via: SIP/2.0/UDP x", (Func<int, string>)(i => $";p{i}=v"), "\r\n\r\n");
-        yield return (numbered.Item1, n => Numbered(numbered.Item2, numbered.Item3, numbered.Item4, n));
-        if (name == "uri")
+        switch (name)
         {
-            yield return ("uri distinct headers", n => Numbered("sip:a@example.com?", i => $"h{i}=v&", "x=y", n));
-        }
-        else
-        {
-            yield return ("contact distinct params", n => Numbered(Head + "Contact: <sip:c@x>", i => $";p{i}", "\r\n\r\n", n));
-            yield return ("distinct header names", n => Numbered(Head, i => $"X-H{i}: v\r\n", "\r\n", n));
+            case "uri":
+                yield return ("uri distinct params", n => Numbered("sip:a@example.com", i => $";p{i}=v", "", n));
+                yield return ("uri distinct headers", n => Numbered("sip:a@example.com?", i => $"h{i}=v&", "x=y", n));
+                break;
+            case "digest":
+                yield return ("digest distinct params", n => Numbered("Digest realm=\"r\", nonce=\"n\"", i => $", p{i}=v", "", n));
+                break;
+            default:
+                yield return ("via distinct params", n => Numbered(Head + "Via: SIP/2.0/UDP x", i => $";p{i}=v", "\r\n\r\n", n));
+                yield return ("contact distinct params", n => Numbered(Head + "Contact: <sip:c@x>", i => $";p{i}", "\r\n\r\n", n));
+                yield return ("distinct header names", n => Numbered(Head, i => $"X-H{i}: v\r\n", "\r\n", n));
+                break;
         }
         foreach (var input in corpus)
         {
@@ -142,6 +157,18 @@ public sealed class PlainFuzzer(PlainOptions options)
         ("uri ipv6", "sip:[", "::", "]"),
     ];
 
+    private const string Cred = "Digest username=\"a\", realm=\"r\", nonce=\"n\", uri=\"sip:a@b\", response=\"0\"";
+
+    private static readonly (string, string, string, string)[] DigestShapes =
+    [
+        ("digest params", Cred, ", x=y", ""),
+        ("digest same param", Cred, ", realm=\"r\"", ""),
+        ("digest commas", Cred, ",", ", qop=auth"),
+        ("digest escapes", "Digest username=\"", "\\\"", "\", realm=\"r\""),
+        ("digest open quote", "Digest realm=\"", "a, b=", ""),
+        ("digest folding", "Digest realm=\"r\",", "\r\n ", "nonce=\"n\""),
+    ];
+
     private static readonly (string, string, string, string)[] MessageShapes =
     [
         ("via params", Head + "Via: SIP/2.0/UDP x", ";a=b", "\r\n\r\n"),
@@ -172,13 +199,18 @@ public sealed class PlainFuzzer(PlainOptions options)
             options.Log.WriteLine($"  growth {name}/{label}: {size} bytes {large * 1e3:F3} ms, slope {slope:F2}");
             // Below 2 ms the absolute cost is harmless whatever the slope says (timer noise dominates).
             if (slope <= 1.5 || large <= 0.002) return;
-            var (slope2, large2, _) = Slope(target, make, r);
+            // Confirm twice: other processes stealing the core can fake one bad curve, hardly two.
             var biggest = make(r << 7);
-            double t7 = MinTime(target, biggest);
-            options.Log.WriteLine($"    re-measured: slope {slope2:F2}, next doubling x{t7 / large2:F2}");
-            if (slope2 > 1.5 && t7 / large2 > 2.8)
+            for (int attempt = 0; attempt < 2; attempt++)
             {
-                Fail(name, "superlinear", $"{label}: {biggest.Length} bytes take {t7 * 1e3:F2} ms; time grows as size^{slope2:F2}", biggest);
+                var (slope2, large2, _) = Slope(target, make, r, batches: 9);
+                double t7 = MinTime(target, biggest, batches: 9);
+                options.Log.WriteLine($"    re-measured: slope {slope2:F2}, next doubling x{t7 / large2:F2}");
+                if (slope2 <= 1.5 || t7 / large2 <= 2.8) return;
+                if (attempt == 1)
+                {
+                    Fail(name, "superlinear", $"{label}: {biggest.Length} bytes take {t7 * 1e3:F2} ms; time grows as size^{slope2:F2}", biggest);
+                }
             }
         }
         catch (Exception e)
@@ -187,11 +219,11 @@ public sealed class PlainFuzzer(PlainOptions options)
         }
     }
 
-    private (double Slope, double Large, int Size) Slope(Action<ReadOnlyMemory<byte>> target, Func<int, byte[]> make, int r)
+    private (double Slope, double Large, int Size) Slope(Action<ReadOnlyMemory<byte>> target, Func<int, byte[]> make, int r, int batches = 3)
     {
         var small = make(r << 3);
         var large = make(r << 6);
-        double ts = MinTime(target, small), tl = MinTime(target, large);
+        double ts = MinTime(target, small, batches), tl = MinTime(target, large, batches);
         return (Math.Log(tl / ts) / Math.Log((double)large.Length / small.Length), tl, large.Length);
     }
 
@@ -205,11 +237,11 @@ public sealed class PlainFuzzer(PlainOptions options)
         return result;
     }
 
-    /// <summary>Seconds per call, the least of three batches of at least 2 ms each (noise only adds time).</summary>
-    private double MinTime(Action<ReadOnlyMemory<byte>> target, byte[] input)
+    /// <summary>Seconds per call, the least over batches of at least 2 ms each (noise only adds time).</summary>
+    private double MinTime(Action<ReadOnlyMemory<byte>> target, byte[] input, int batches = 3)
     {
         double best = double.MaxValue;
-        for (int batch = 0; batch < 3; batch++)
+        for (int batch = 0; batch < batches; batch++)
         {
             int calls = 0;
             long t0 = Stopwatch.GetTimestamp();
