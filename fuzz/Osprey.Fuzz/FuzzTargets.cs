@@ -40,9 +40,14 @@ public static class FuzzTargets
         Touch(err);
         if (m is not null)
         {
+            long before = _sink;
             TouchMessage(m);
+            long first = _sink - before;
             m.Detach();
+            before = _sink;
             TouchMessage(m);
+            // Detach copies the message; every view must read the same afterwards (a wrong result otherwise).
+            if (_sink - before != first) throw new InvalidOperationException("views differ after Detach");
         }
         var ms = SipMessage.Parse(data, Framing.Stream, out err);
         Touch(err);
