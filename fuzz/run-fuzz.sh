@@ -44,20 +44,23 @@ if [ -f "$here/sip.dict" ]; then dict=(-x "$here/sip.dict"); fi
 # The harness process occasionally loses its fork-server pipe (afl-fuzz: "Unable to communicate with
 # fork server"); afl-fuzz then stops. Resume the campaign until the bound is used up, replaying the
 # input that was running through the uninstrumented harness: if it fails there it is a real finding.
+# A resumed session restores execs_done (and counts -E against it), so totals are differences.
 stats="$out/default/fuzzer_stats"
+execs_done() { awk -F': *' '$1 ~ /^execs_done/ {print $2}' "$stats" 2>/dev/null | grep . || echo 0; }
 mode="${bound[0]}"; limit="${bound[1]}"
+initial=$(execs_done)
 start=$SECONDS; total=0; restarts=0
 while :; do
-  if [ "$mode" = "-V" ]; then left=$((limit - (SECONDS - start))); else left=$((limit - total)); fi
+  if [ "$mode" = "-V" ]; then left=$((limit - (SECONDS - start))); arg=$left
+  else left=$((limit - total)); arg=$((initial + limit)); fi
   [ "$left" -gt 0 ] || break
   set +e
   # shellcheck disable=SC2086
-  "${pin[@]}" afl-fuzz -i "$corpus" -o "$out" -m none -t 10000 "$mode" "$left" "${dict[@]}" ${AFL_ARGS:-} \
+  "${pin[@]}" afl-fuzz -i "$corpus" -o "$out" -m none -t 10000 "$mode" "$arg" "${dict[@]}" ${AFL_ARGS:-} \
     -- dotnet "$build/Osprey.Fuzz.dll" afl "$target" > "$out/afl.log" 2>&1
   rc=$?
   set -e
-  run=$(awk -F': *' '$1 ~ /^execs_done/ {print $2}' "$stats" 2>/dev/null || echo 0)
-  total=$((total + ${run:-0}))
+  total=$(( $(execs_done) - initial ))
   if [ $rc -eq 0 ] && grep -q "We're done here" "$out/afl.log"; then break; fi
   if ! grep -q "fork server" "$out/afl.log"; then
     tail -20 "$out/afl.log" >&2; echo "run-fuzz.sh: afl-fuzz failed" >&2; exit 2
