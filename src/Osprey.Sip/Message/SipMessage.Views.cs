@@ -209,11 +209,13 @@ public sealed partial class SipMessage
         }
         var callId = CallId;
         if (callId.IsEmpty || SipChars.ContainsWs(callId)) return Bad(HeaderId.CallId, "Malformed Call-ID header");
-        // every via-parm must parse (RFC 4475 §3.1.2.1)
+        // every via-parm must parse (RFC 4475 §3.1.2.1); the top one already did, as TopVia
+        bool top = true;
         for (int i = IndexOf(HeaderId.Via); i >= 0; i = NextIndexOf(HeaderId.Via, i))
         {
             foreach (var r in HeaderValues.Split(s, Headers[i].Value))
             {
+                if (top) { top = false; continue; }
                 if (!ViaHeader.TryParse(_buffer, r, out _, out var why)) return Bad(HeaderId.Via, why);
             }
         }

@@ -47,4 +47,27 @@ public class FuzzRegressionTests
         sb.Append('|').Append(m.Validate().Kind);
         return sb.ToString();
     }
+
+    // Found by the growth check of fuzz/Osprey.Fuzz plain: "sip:a@example.com;p0=v;p1=v;...;pN=v" (and
+    // "?h0=v&h1=v&...", and tel: parameters) made SipUri.Equivalent quadratic: 1 s at 100 KB.
+    [Theory]
+    [InlineData("sip:a@example.com", ";p{0}=v", "", 0)]
+    [InlineData("sip:a@example.com?", "h{0}=v&", "x=y", 1)]
+    [InlineData("tel:+1234", ";p{0}=v", "", 0)]
+    public void Uri_parameter_count_is_bounded(string prefix, string unit, string suffix, int suffixItems)
+    {
+        static string Make(string prefix, string unit, string suffix, int n)
+        {
+            var sb = new StringBuilder(prefix);
+            for (int i = 0; i < n; i++) sb.AppendFormat(System.Globalization.CultureInfo.InvariantCulture, unit, i);
+            return sb.Append(suffix).ToString();
+        }
+        int most = Osprey.Sip.Uri.SipUri.MaxParams - suffixItems;
+        Assert.True(Osprey.Sip.Uri.SipUri.TryParse(Make(prefix, unit, suffix, most), out var ok));
+        Assert.True(Osprey.Sip.Uri.SipUri.Equivalent(ok, ok));
+        Assert.False(Osprey.Sip.Uri.SipUri.TryParse(Make(prefix, unit, suffix, most + 1), out _));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(Osprey.Sip.Uri.SipUri.TryParse(Make(prefix, unit, suffix, 20_000), out _));
+        Assert.True(sw.ElapsedMilliseconds < 1000);
+    }
 }
