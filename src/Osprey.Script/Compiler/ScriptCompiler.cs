@@ -264,7 +264,7 @@ internal sealed class ScriptCompiler
     /// <summary>Kamailio rejects operations on constants of the wrong type at start-up ("type mismatch").</summary>
     private void CheckConstantTypes(BinaryExpr b, Ev l, Ev r)
     {
-        bool intOnly = b.Op is BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Modulo or BinaryOp.BitAnd or BinaryOp.BitOr
+        bool intOnly = b.Op is BinaryOp.IntEqual or BinaryOp.IntNotEqual or BinaryOp.Subtract or BinaryOp.Multiply or BinaryOp.Divide or BinaryOp.Modulo or BinaryOp.BitAnd or BinaryOp.BitOr
             or BinaryOp.BitXor or BinaryOp.ShiftLeft or BinaryOp.ShiftRight or BinaryOp.Greater or BinaryOp.Less or BinaryOp.GreaterEqual or BinaryOp.LessEqual;
         if (intOnly)
         {
@@ -277,7 +277,8 @@ internal sealed class ScriptCompiler
                 }
             }
         }
-        else if (b.Op == BinaryOp.Add && l is ConstEv { Value.IsInt: true } && b.Right is StringLiteral)
+        else if ((b.Op == BinaryOp.Add && l is ConstEv { Value.IsInt: true } && b.Right is StringLiteral) ||
+                 (b.Op is BinaryOp.IntEqual or BinaryOp.IntNotEqual && (b.Left is StringLiteral || b.Right is StringLiteral)))
         {
             _diag.Error(DiagnosticCode.Syntax, b.Right.Location, "type mismatch: str instead of int");
         }
