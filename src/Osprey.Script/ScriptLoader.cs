@@ -74,6 +74,10 @@ public static class ScriptLoader
         return set;
     }
 
+    /// <summary>Every module name Osprey can load.</summary>
+    public static IReadOnlySet<string> AvailableModules(ScriptLoadOptions? options = null) =>
+        new HashSet<string>(Registry(options).ModuleNames, StringComparer.Ordinal);
+
     private static ModuleRegistry Registry(ScriptLoadOptions? options) =>
         options is null || options.ModuleAssemblies.Count == 0 ? DefaultRegistry.Value : new ModuleRegistry(DefaultAssemblies(options.ModuleAssemblies));
 
@@ -83,7 +87,7 @@ public static class ScriptLoader
     {
         options ??= new ScriptLoadOptions();
         var registry = Registry(options);
-        var loaded = ConfigCheck.Load(file, defines, registry.FunctionNames());
+        var loaded = ConfigCheck.Load(file, defines, registry.FunctionNames(), new HashSet<string>(registry.ModuleNames, StringComparer.Ordinal));
         var diag = new DiagnosticBag();
         foreach (var d in loaded.Diagnostics)
         {
