@@ -112,7 +112,10 @@ internal sealed class ScriptCompiler
                 return new AssignSt(target, value);
             }
             case ExprStmt { Expression: CallExpr call }:
-                return Expression(call) is CallEv ce ? new CallSt(ce) : new EvalSt(Expression(call));
+            {
+                var ev = Expression(call);
+                return ev is CallEv ce ? new CallSt(ce) : new EvalSt(ev);
+            }
             case ExprStmt { Expression: RouteCallExpr rc }:
                 return Expression(rc) is RouteCallEv re ? new RouteCallSt(re) : NopSt.Instance;
             case ExprStmt e: return new EvalSt(Expression(e.Expression));
