@@ -21,6 +21,20 @@ internal static class RegexCache
     public static Regex? TryCreate(string pattern, out string? error)
     {
         error = null;
+        // Linear-time matching: the subject is message text an attacker chooses, so no backtracking blow-ups.
+        // Patterns it cannot run (back-references) fall back to the backtracking engine with a time limit.
+        try
+        {
+            return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+            return null;
+        }
         try
         {
             return new Regex(pattern, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));

@@ -27,12 +27,27 @@ internal static class CorePvs
         "ai", "pu", "pU", "pd", "var", "avp", "xavp", "shv", "sel", "msg",
     ];
 
-    [ThreadStatic] private static byte[]? t_addr;
-
-    private static ReadOnlySpan<byte> FormatAddress(IPAddress a)
+    // One buffer per PV ($si, $Ri) so both can be compared with each other.
+    // The transport hands out the same IPAddress instance for a peer, so the text is formatted once per address.
+    private sealed class AddressText
     {
-        var buf = t_addr ??= new byte[64];
-        return a.TryFormat(buf, out int n) ? buf.AsSpan(0, n) : default;
+        public IPAddress? Address;
+        public readonly byte[] Bytes = new byte[64];
+        public int Length;
+    }
+
+    [ThreadStatic] private static AddressText? t_sourceAddr;
+    [ThreadStatic] private static AddressText? t_localAddr;
+
+    private static ReadOnlySpan<byte> FormatAddress(IPAddress a, bool local)
+    {
+        var t = local ? t_localAddr ??= new AddressText() : t_sourceAddr ??= new AddressText();
+        if (!ReferenceEquals(t.Address, a))
+        {
+            t.Length = a.TryFormat(t.Bytes, out int n) ? n : 0;
+            t.Address = a;
+        }
+        return t.Bytes.AsSpan(0, t.Length);
     }
 
     private static string CurrentRuri(MessageContext c) =>
@@ -54,11 +69,9 @@ internal static class CorePvs
                     c => c.Message.IsRequest ? PvValue.FromString(CurrentRuri(c)) : PvValue.Null,
                     (c, v) => { if (!v.IsNull) c.NewRequestUri = Values.ToStr(v); });
             case "rU":
-                return new MessagePv(c => c.Message.IsRequest ? NonEmpty(new UriText(CurrentRuri(c)).User) : PvValue.Null,
-                    (c, v) => c.NewRequestUri = new UriText(CurrentRuri(c)).With(user: Values.ToStr(v)));
+                return new RuriPartPv(true, (c, v) => c.NewRequestUri = new UriText(CurrentRuri(c)).With(user: Values.ToStr(v)));
             case "rd":
-                return new MessagePv(c => c.Message.IsRequest ? NonEmpty(new UriText(CurrentRuri(c)).Host) : PvValue.Null,
-                    (c, v) => { if (!v.IsNull) c.NewRequestUri = new UriText(CurrentRuri(c)).With(host: Values.ToStr(v)); });
+                return new RuriPartPv(false, (c, v) => { if (!v.IsNull) c.NewRequestUri = new UriText(CurrentRuri(c)).With(host: Values.ToStr(v)); });
             case "rp":
                 return new MessagePv(c =>
                     {
@@ -135,7 +148,7 @@ internal static class CorePvs
             case "pu": return OtherHeaderUri("P-Preferred-Identity", Part.Uri);
             case "pU": return OtherHeaderUri("P-Preferred-Identity", Part.User);
             case "pd": return OtherHeaderUri("P-Preferred-Identity", Part.Host);
-            case "si": return new MessagePv((MessageContext c, out ReadOnlySpan<byte> v) => { v = FormatAddress(c.Source.Address); return true; });
+            case "si": return new MessagePv((MessageContext c, out ReadOnlySpan<byte> v) => { v = FormatAddress(c.Source.Address, false); return true; });
             case "sp": return new MessagePv(c => Values.Int(c.Source.Port), kind: ValueKind.Int);
             case "su":
                 return new MessagePv(c =>
@@ -145,7 +158,7 @@ internal static class CorePvs
                     var t = c.Protocol == SipProtocol.Udp ? "" : ";transport=" + c.Protocol.Name();
                     return PvValue.FromString("sip:" + host + ":" + Values.IntToString(c.Source.Port) + t);
                 });
-            case "Ri": return new MessagePv((MessageContext c, out ReadOnlySpan<byte> v) => { v = FormatAddress(c.Local.Bind.Address); return true; });
+            case "Ri": return new MessagePv((MessageContext c, out ReadOnlySpan<byte> v) => { v = FormatAddress(c.Local.Bind.Address, true); return true; });
             case "Rp": return new MessagePv(c => Values.Int(c.Local.Bind.Port), kind: ValueKind.Int);
             case "Ru": return new MessagePv(c => PvValue.FromString("sip:" + c.Local.Host + ":" + Values.IntToString(c.Local.Port) + (c.Protocol == SipProtocol.Udp ? "" : ";transport=" + c.Protocol.Name())));
             case "pr" or "proto": return new MessagePv(c => PvValue.FromString(c.Protocol.Name()));
@@ -368,6 +381,39 @@ internal static class CorePvs
         }
         return sb.ToString();
     }
+}
+
+/// <summary>$rU / $rd: bytes of the received Request-URI until the script rewrites it.</summary>
+internal sealed class RuriPartPv(bool user, Action<MessageContext, PvValue> set) : PvAccessor
+{
+    public override PvValue Get(MessageContext c, ScriptState s)
+    {
+        if (!c.Message.IsRequest) return PvValue.Null;
+        if (c.NewRequestUri is null)
+        {
+            ref readonly var u = ref c.Message.RequestUri;
+            var part = user ? u.User : u.Host;
+            return part.IsEmpty ? PvValue.Null : PvValue.FromString(Values.Utf8(part));
+        }
+        var t = new UriText(c.NewRequestUri);
+        var p = user ? t.User : t.Host;
+        return p.Length == 0 ? PvValue.Null : PvValue.FromString(p);
+    }
+
+    public override bool TryUtf8(MessageContext c, ScriptState s, out ReadOnlySpan<byte> value, out bool defined)
+    {
+        value = default;
+        defined = false;
+        if (c.NewRequestUri is not null) return false;
+        if (!c.Message.IsRequest) return true;
+        ref readonly var u = ref c.Message.RequestUri;
+        value = user ? u.User : u.Host;
+        defined = !value.IsEmpty;
+        return true;
+    }
+
+    public override bool CanWrite => true;
+    public override void Set(MessageContext c, ScriptState s, PvValue value) => set(c, value);
 }
 
 /// <summary>A header name resolved once: a known id, or the name bytes for extension headers.</summary>

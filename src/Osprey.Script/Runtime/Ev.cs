@@ -201,6 +201,14 @@ internal sealed class CompareEv(CmpOp op, Ev l, Ev r, bool ignoreCase) : Ev
             if (!defined) return Result(_rightUtf8.Length == 0);
             return Result(Values.SpanEquals(span, _rightUtf8, ignoreCase));
         }
+        // Both sides message bytes ($tU == $rU): compare the bytes.
+        if (l.Kind != ValueKind.Int && r.Kind != ValueKind.Int && l.TryUtf8(c, s, out var ls, out var ld) && r.TryUtf8(c, s, out var rs, out var rd))
+        {
+            // undefined on the left takes the right side's type and counts as ""; a defined value never equals undefined
+            if (!ld) return Result(!rd || rs.IsEmpty);
+            if (!rd) return Result(false);
+            return Result(Values.SpanEquals(ls, rs, ignoreCase));
+        }
         var a = l.Eval(c, s);
         var b = r.Eval(c, s);
         bool asInt = !_forceStr && (a.IsInt || (a.IsNull && b.IsInt));
