@@ -82,19 +82,16 @@ public sealed class CompiledScript
     internal int Run(CompiledRoute route, RouteTypes type, MessageContext ctx)
     {
         var s = StateFor(ctx);
-        var saved = ctx.RouteType;
+        // A module may run a route while another runs on the same context (t_relay running branch_route):
+        // the outer route's signals are kept and restored.
+        var (savedType, savedStop, savedRet, savedDepth) = (ctx.RouteType, s.Stop, s.Ret, s.Depth);
         ctx.RouteType = type;
         s.Stop = false;
         s.Depth = 0;
         var flow = route.Body.Run(ctx, s);
-        ctx.RouteType = saved;
-        s.Stop = false;
-        return flow switch
-        {
-            Flow.Exit => s.Ret,
-            Flow.Return => s.Ret,
-            _ => 1,
-        };
+        int result = flow is Flow.Exit or Flow.Return ? s.Ret : 1;
+        (ctx.RouteType, s.Stop, s.Ret, s.Depth) = (savedType, savedStop, savedRet, savedDepth);
+        return result;
     }
 
     internal void RunRequest(MessageContext ctx)

@@ -89,6 +89,21 @@ public static class ScriptLoader
         var registry = Registry(options);
         var loaded = ConfigCheck.Load(file, defines, registry.FunctionNames(), new HashSet<string>(registry.ModuleNames, StringComparer.Ordinal));
         var diag = new DiagnosticBag();
+        // loadmodule "/path/x.dll": third-party modules join a registry of this load, then the check runs again
+        // so their functions are known.
+        var assemblyModules = loaded.Config.Modules.Where(m => m.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (assemblyModules.Count > 0)
+        {
+            registry = new ModuleRegistry(DefaultAssemblies(options.ModuleAssemblies));
+            foreach (var m in assemblyModules)
+            {
+                var path = File.Exists(m.Path) || Path.IsPathRooted(m.Path) ? m.Path : Path.Combine(Path.GetDirectoryName(m.Location.File) ?? "", m.Path);
+                registry.LoadAssembly(path, out var error);
+                if (error is not null) diag.Error(DiagnosticCode.UnknownModule, m.Location, error);
+            }
+            if (diag.ErrorCount > 0) return Fail(diag);
+            loaded = ConfigCheck.Load(file, defines, registry.FunctionNames(), new HashSet<string>(registry.ModuleNames, StringComparer.Ordinal));
+        }
         foreach (var d in loaded.Diagnostics)
         {
             if (d.IsError) diag.Error(d.Code, d.Location, d.Message);
@@ -152,9 +167,10 @@ public static class ScriptLoader
         foreach (var lm in config.Modules)
         {
             var list = registry.Find(lm.ModuleName);
-            if (list.Count == 0 && (lm.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)))
+            if (lm.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
             {
-                var names = registry.LoadAssembly(lm.Path, out var error);
+                var path = File.Exists(lm.Path) || Path.IsPathRooted(lm.Path) ? lm.Path : Path.Combine(Path.GetDirectoryName(lm.Location.File) ?? "", lm.Path);
+                var names = registry.LoadAssembly(path, out var error);
                 if (error is not null) { diag.Error(DiagnosticCode.UnknownModule, lm.Location, error); continue; }
                 list = names.SelectMany(registry.Find).ToList();
             }
@@ -192,7 +208,12 @@ public static class ScriptLoader
                 diag.Error(DiagnosticCode.Syntax, mp.Value.Location, $"modparam: the value of '{mp.Parameter}' must be a number or a string");
                 continue;
             }
-            foreach (var m in set.Modules.Where(m => m.Name != CoreActions.ModuleName && pattern.IsMatch(m.Name)).ToList())
+            var targets = set.Modules.Where(m => m.Name != CoreActions.ModuleName && pattern.IsMatch(m.Name)).ToList();
+            if (targets.Count == 0 && !config.Modules.Any(m => pattern.IsMatch(m.ModuleName)))
+            {
+                diag.Error(DiagnosticCode.ModParamWithoutModule, mp.Location, $"modparam: no loaded module matches '{mp.ModulePattern}'");
+            }
+            foreach (var m in targets)
             {
                 var p = m.Descriptor.Parameters.FirstOrDefault(x => x.Name == mp.Parameter);
                 if (p is null)

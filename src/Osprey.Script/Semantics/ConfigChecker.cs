@@ -101,6 +101,8 @@ internal sealed class ConfigChecker
                 continue;
             }
             var matched = _loaded.Where(m => pattern.IsMatch(m)).ToList();
+            // Modules inside an assembly (loadmodule "x.dll") are named by the assembly; the loader checks those.
+            if (matched.Count == 0 && _config.Modules.Any(m => m.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))) continue;
             if (matched.Count == 0)
             {
                 _diagnostics.Error(DiagnosticCode.ModParamWithoutModule, mp.Location, $"modparam: no loaded module matches '{mp.ModulePattern}'");

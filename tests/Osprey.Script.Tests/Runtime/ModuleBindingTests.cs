@@ -113,6 +113,24 @@ request_route {
     }
 
     [Fact]
+    public void Loadmodule_of_an_assembly_path_loads_a_third_party_module()
+    {
+        var dll = typeof(TestModule).Assembly.Location;
+        using var h = ScriptHarness.Ok($"loadmodule \"xlog\"\nloadmodule \"{dll}\"\nmodparam(\"testmod\", \"greeting\", \"from-dll\")\nrequest_route {{\n  tm_echo(\"$tmv(a)\");\n  xlog(\"L_ERR\", \"$tmv(b)\");\n}}\n");
+        Assert.Equal(["tmv:b:from-dll"], h.Run(ScriptHarness.Request()));
+        var m = (TestModule)h.Result.Script!.Modules["testmod"]!.Instance;
+        Assert.Equal(["tmv:a:from-dll"], m.Calls);
+    }
+
+    [Fact]
+    public void Missing_module_assembly_is_an_error()
+    {
+        using var h = ScriptHarness.Compile("loadmodule \"/nonexistent/x.dll\"\nrequest_route { exit; }\n");
+        var e = Assert.Single(h.Result.Errors);
+        Assert.StartsWith($"{h.Path}:1:1: cannot load module assembly '/nonexistent/x.dll': ", e, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Registry_lists_functions_for_the_config_check()
     {
         var names = ScriptLoader.AvailableFunctions(Options);
