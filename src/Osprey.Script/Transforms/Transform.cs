@@ -54,7 +54,7 @@ internal static class Transforms
         {
             "s.len" => (c, s, v) => I(Values.ToStr(v).Length),
             "s.int" => (c, s, v) => I(v.IsInt ? (int)v.Int : LeadingInt(Values.ToStr(v))),
-            "s.numeric" => (c, s, v) => I(Values.ToStr(v).All(char.IsAsciiDigit) && Values.ToStr(v).Length > 0 ? 1 : 0),
+            "s.numeric" => (c, s, v) => I(IsDigits(Values.ToStr(v)) ? 1 : 0),
             "s.tolower" => (c, s, v) => S(Values.ToStr(v).ToLowerInvariant()),
             "s.toupper" => (c, s, v) => S(Values.ToStr(v).ToUpperInvariant()),
             "s.trim" => (c, s, v) => S(Values.ToStr(v).Trim(' ', '\t', '\r', '\n')),
@@ -64,9 +64,9 @@ internal static class Transforms
             "s.sha256" => (c, s, v) => S(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Values.ToStr(v))))),
             "s.sha1" => (c, s, v) => S(Convert.ToHexStringLower(Sha1(Encoding.UTF8.GetBytes(Values.ToStr(v))))),
             "s.encode.hexa" or "s.encode.hex" => (c, s, v) => S(Convert.ToHexStringLower(Encoding.UTF8.GetBytes(Values.ToStr(v)))),
-            "s.decode.hexa" or "s.decode.hex" => (c, s, v) => { try { return S(Encoding.UTF8.GetString(Convert.FromHexString(Values.ToStr(v)))); } catch (FormatException) { return PvValue.Null; } },
+            "s.decode.hexa" or "s.decode.hex" => (c, s, v) => DecodeHex(Values.ToStr(v)),
             "s.encode.base64" => (c, s, v) => S(Convert.ToBase64String(Encoding.UTF8.GetBytes(Values.ToStr(v)))),
-            "s.decode.base64" => (c, s, v) => { try { return S(Encoding.UTF8.GetString(Convert.FromBase64String(Values.ToStr(v)))); } catch (FormatException) { return PvValue.Null; } },
+            "s.decode.base64" => (c, s, v) => DecodeBase64(Values.ToStr(v)),
             "s.unquote" => (c, s, v) => { var x = Values.ToStr(v); return S(x.Length >= 2 && (x[0] == '"' && x[^1] == '"' || x[0] == '\'' && x[^1] == '\'') ? x[1..^1] : x); },
             "s.unbracket" => (c, s, v) => { var x = Values.ToStr(v); return S(x.Length >= 2 && (x[0] == '<' && x[^1] == '>' || x[0] == '(' && x[^1] == ')' || x[0] == '[' && x[^1] == ']' || x[0] == '{' && x[^1] == '}') ? x[1..^1] : x); },
             "s.escape.common" => (c, s, v) => S(Values.ToStr(v).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)),
@@ -132,7 +132,7 @@ internal static class Transforms
             "param.exist" => (c, s, v) => I(ParamList.Value(Values.ToStr(v), args[0].Str(c, s), Sep(args, 1, c, s)) is null ? 0 : 1),
             "param.valueat" => (c, s, v) => At(ParamList.Items(Values.ToStr(v), Sep(args, 1, c, s)), args[0].Int(c, s)) is { } p ? S(p.Value) : PvValue.Null,
             "param.name" => (c, s, v) => At(ParamList.Items(Values.ToStr(v), Sep(args, 1, c, s)), args[0].Int(c, s)) is { } p ? S(p.Name) : PvValue.Null,
-            "param.count" => (c, s, v) => I(ParamList.Items(Values.ToStr(v), Sep(args, 0, c, s)).Count()),
+            "param.count" => (c, s, v) => I(CountItems(ParamList.Items(Values.ToStr(v), Sep(args, 0, c, s)))),
             "nameaddr.name" => (c, s, v) => N(new NameAddrText(Values.ToStr(v)).Display),
             "nameaddr.uri" => (c, s, v) => N(new NameAddrText(Values.ToStr(v)).Uri),
             "nameaddr.len" => (c, s, v) => I(Values.ToStr(v).Length),
@@ -181,9 +181,40 @@ internal static class Transforms
 
     private static (string Name, string Value)? At(IEnumerable<(string Name, string Value)> items, int index)
     {
-        var list = items.ToList();
-        if (index < 0) index += list.Count;
-        return index >= 0 && index < list.Count ? list[index] : null;
+        if (index < 0) index += CountItems(items);
+        if (index < 0) return null;
+        foreach (var item in items)
+        {
+            if (index-- == 0) return item;
+        }
+        return null;
+    }
+
+    private static int CountItems(IEnumerable<(string Name, string Value)> items)
+    {
+        int n = 0;
+        foreach (var _ in items) n++;
+        return n;
+    }
+
+    private static bool IsDigits(string x)
+    {
+        if (x.Length == 0) return false;
+        foreach (var ch in x) if (!char.IsAsciiDigit(ch)) return false;
+        return true;
+    }
+
+    private static PvValue DecodeHex(string x)
+    {
+        if (x.Length % 2 != 0) return PvValue.Null;
+        foreach (var ch in x) if (!char.IsAsciiHexDigit(ch)) return PvValue.Null;
+        return S(Encoding.UTF8.GetString(Convert.FromHexString(x)));
+    }
+
+    private static PvValue DecodeBase64(string x)
+    {
+        var buf = new byte[x.Length];
+        return Convert.TryFromBase64String(x, buf, out int n) ? S(Encoding.UTF8.GetString(buf, 0, n)) : PvValue.Null;
     }
 
     private static string[] Lines(string x)

@@ -329,6 +329,27 @@ onreply_route[REPLY] { xlog("L_ERR", "onreply"); return 2; }
     }
 
     [Fact]
+    public void Textops_and_siputils_basics()
+    {
+        using var h = ScriptHarness.Ok("loadmodule \"pv\"\nloadmodule \"textops\"\nloadmodule \"siputils\"\nloadmodule \"xlog\"\n" + """
+request_route {
+  if (is_method("INVITE|options")) { xlog("L_ERR", "1 method"); }
+  if (!is_method("REGISTER")) { xlog("L_ERR", "2 not register"); }
+  if (!has_totag() && is_request() && !is_reply()) { xlog("L_ERR", "3 initial request"); }
+  if (is_present_hf("X-Old")) { xlog("L_ERR", "4 present"); }
+  remove_hf("X-Old");
+  append_hf("X-New: $rU\r\n");
+  $du = "sip:127.0.0.1:5997";
+  forward();
+}
+""");
+        Assert.Equal(["1 method", "2 not register", "3 initial request", "4 present"], h.Run(ScriptHarness.Request(extra: "X-Old: a\r\nX-Old: b\r\n")));
+        var sent = h.Sender.Last();
+        Assert.Equal(-1, sent.IndexOf("X-Old"u8));
+        Assert.Equal("bob", Encoding.UTF8.GetString(sent.ValueAt(sent.IndexOf("X-New"u8))));
+    }
+
+    [Fact]
     public void Debug_level_filters_xlog_levels()
     {
         using var h = ScriptHarness.Ok("debug=1\n" + Head + "request_route {\n  xdbg(\"dbg\"); xinfo(\"info\"); xnotice(\"notice\"); xwarn(\"warn\"); xerr(\"err\"); xlog(\"L_ALERT\", \"alert\");\n}\n");
