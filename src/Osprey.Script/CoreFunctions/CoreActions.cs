@@ -53,7 +53,10 @@ public sealed class CoreActions : ModuleBase
         if (destination is not null) ctx.DestinationUri = destination;
         var outcome = ctx.Server.Forwarder.ForwardRequest(ctx);
         ctx.DestinationUri = saved;
-        return outcome.Sent ? 1 : -1;
+        if (outcome.Sent) return 1;
+        // DNS lookup in flight: the request is dropped for the client to retransmit, so the script ends
+        // here (0) rather than reply an error.
+        return outcome == Osprey.Core.Stateless.ForwardOutcome.Pending ? 0 : -1;
     }
 
     [Function("setflag")]
