@@ -4,7 +4,8 @@ using Osprey.Script.Ast;
 
 namespace Osprey.Script;
 
-/// <summary>A <c>listen=</c> socket: [proto:]host[:port] [advertise host[:port]] [name "x"].</summary>
+/// <summary>A <c>listen=</c> socket: [proto:]host[:port] [advertise host[:port]] [name "x"]. Protocol null
+/// means every enabled transport; Port 0 means the <c>port=</c> parameter (default 5060).</summary>
 public sealed record ListenSpec(string? Protocol, string Host, int Port, string? Advertise, string? Name);
 
 /// <summary>The core parameters a config declares, as typed values (defaults are Kamailio's).</summary>
@@ -16,7 +17,8 @@ public sealed class ScriptSettings
     public IReadOnlyList<string> Aliases { get; private set; } = [];
     public int Port { get; private set; } = 5060;
     public int Children { get; private set; } = 8;
-    public int Debug { get; private set; } = 2;
+    /// <summary>Log level (<c>debug</c>); Kamailio's built-in default is 0 (L_WARN).</summary>
+    public int Debug { get; private set; }
     public bool LogStderror { get; private set; }
     public bool Fork { get; private set; } = true;
     public string? LogPrefix { get; private set; }
@@ -27,7 +29,11 @@ public sealed class ScriptSettings
     public bool DisableTcp { get; private set; }
     public bool EnableTls { get; private set; }
     public bool TcpAcceptNoContentLength { get; private set; }
+    /// <summary>Largest SIP message (Kamailio's fixed BUF_SIZE; no parameter changes it).</summary>
     public int MaxMessageSize { get; private set; } = 65535;
+
+    /// <summary>Largest socket receive buffer to try (<c>maxbuffer</c>), 0 when not set.</summary>
+    public int MaxBuffer { get; private set; }
     public int MaxWhileLoops { get; private set; } = 100;
     public bool ForceRport { get; private set; }
     public string? ServerHeader { get; private set; }
@@ -95,7 +101,7 @@ public sealed class ScriptSettings
                 case "disable_tcp": s.DisableTcp = n != 0; break;
                 case "enable_tls" or "tls_enable": s.EnableTls = n != 0; break;
                 case "tcp_accept_no_cl": s.TcpAcceptNoContentLength = n != 0; break;
-                case "maxbuffer": s.MaxMessageSize = n; break;
+                case "maxbuffer": s.MaxBuffer = n; break;
                 case "max_while_loops": s.MaxWhileLoops = n; break;
                 case "force_rport": s.ForceRport = n != 0; break;
                 case "server_header": s.ServerHeader = v.ToString(); break;

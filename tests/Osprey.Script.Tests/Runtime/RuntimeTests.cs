@@ -224,7 +224,7 @@ request_route {
   set_advertised_address("adv.example"); set_advertised_port(5099);
   force_send_socket(udp:127.0.0.1:5060);
   xlog("L_ERR", "12 $fs");
-  log(1, "core log $ru\n");
+  log(-1, "core log $ru\n");
 }
 """);
         Assert.Equal(["1 32", "2 ok", "3 8", "4 ok", "5 sip:b1@example.com", "6 ok", "7 nodst", "8 sip:1.2.3.4", "9 <null>", "10 me", "11 not me",
@@ -347,6 +347,32 @@ request_route {
         var sent = h.Sender.Last();
         Assert.Equal(-1, sent.IndexOf("X-Old"u8));
         Assert.Equal("bob", Encoding.UTF8.GetString(sent.ValueAt(sent.IndexOf("X-New"u8))));
+    }
+
+    [Fact]
+    public void Time_process_and_config_pseudo_variables()
+    {
+        long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var lines = Run("request_route {\n  xlog(\"L_ERR\", \"$Ts $TS $TV(s) $time(year) $utime(mon) $pp $cfg(file) $env(HOME) $(RANDOM{s.int})\");\n}\n");
+        long after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var f = Assert.Single(lines).Split(' ');
+        foreach (var t in f[..3]) Assert.InRange(long.Parse(t, System.Globalization.CultureInfo.InvariantCulture), before, after);
+        Assert.Equal(DateTime.Now.Year.ToString(System.Globalization.CultureInfo.InvariantCulture), f[3]);
+        Assert.Equal(DateTime.UtcNow.Month.ToString(System.Globalization.CultureInfo.InvariantCulture), f[4]);
+        Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), f[5]);
+        Assert.EndsWith("kamailio.cfg", f[6], StringComparison.Ordinal);
+        Assert.Equal(Environment.GetEnvironmentVariable("HOME") ?? "<null>", f[7]);
+        Assert.True(long.Parse(f[8], System.Globalization.CultureInfo.InvariantCulture) >= 0);
+    }
+
+    [Fact]
+    public void Event_routes_run_by_name_with_request_functions_allowed()
+    {
+        using var h = ScriptHarness.Ok(Head + "request_route { exit; }\nevent_route[xhttp:request] {\n  setflag(1);\n  xlog(\"L_ERR\", \"event $mf\");\n}\n");
+        var msg = Osprey.Sip.Message.SipMessage.ParseAndValidate(Encoding.UTF8.GetBytes(ScriptHarness.Request()), Osprey.Sip.Message.Framing.Datagram, out _)!;
+        var ctx = Osprey.Core.Pipeline.MessageContext.Create(h.Server, msg, new Osprey.Transport.InboundMessage(msg.Buffer, System.Net.IPEndPoint.Parse("127.0.0.1:1"), h.Udp, 0));
+        Assert.Equal(1, h.Result.Router!.RunRoute(RouteTypes.Event, "xhttp:request", ctx));
+        Assert.Equal(["event 2"], ScriptHarness.Lines(h.Log.ToString()));
     }
 
     [Fact]
