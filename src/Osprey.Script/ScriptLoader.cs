@@ -61,8 +61,9 @@ public static class ScriptLoader
         {
             modules = Assembly.Load("Osprey.Modules");
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is IOException or BadImageFormatException)
         {
+            // no built-in modules assembly next to us (tools and tests that only need the engine)
         }
         if (modules is not null) yield return modules;
     }

@@ -554,7 +554,7 @@ internal sealed class ScriptCompiler
             _diag.Error(DiagnosticCode.Syntax, call.Location, error!);
             return new ConstEv(Values.Int(-1));
         }
-        return new CallEv(bound, call.Name);
+        return new CallEv(bound, call.Name, match.Export.Module != CoreFunctions.CoreActions.ModuleName);
     }
 
     private BoundArgument Argument(Expr a, Type ptype)

@@ -7,17 +7,18 @@ namespace Osprey.Script.Runtime;
 internal delegate int BoundFunction(MessageContext c, ScriptState s);
 
 /// <summary>
-/// A function call. Its value is the return code; every call overwrites <c>$rc</c>; 0 ends the script,
-/// even inside a condition (the enclosing statement sees <see cref="ScriptState.Stop"/>).
+/// A function call. Its value is the return code; every module function call overwrites <c>$rc</c>; 0 ends
+/// the script, even inside a condition (the enclosing statement sees <see cref="ScriptState.Stop"/>).
+/// Core actions (setflag, isflagset, ...) leave <c>$rc</c> alone, as Kamailio's do.
 /// </summary>
-internal sealed class CallEv(BoundFunction fn, string name) : Ev
+internal sealed class CallEv(BoundFunction fn, string name, bool setsReturnCode = true) : Ev
 {
     public readonly string Name = name;
 
     public int Invoke(MessageContext c, ScriptState s)
     {
         int r = fn(c, s);
-        c.ReturnCode = r;
+        if (setsReturnCode) c.ReturnCode = r;
         if (r == 0)
         {
             s.Stop = true;

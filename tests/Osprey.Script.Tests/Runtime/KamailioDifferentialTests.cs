@@ -93,6 +93,12 @@ request_route {
   $du = $null; xlog("L_ERR", "T61 [$du]\n");
   $xavp(r=>a) = 1; $xavp(r[0]=>b) = "x"; $xavp(r=>a) = 2;
   xlog("L_ERR", "T62 [$xavp(r=>a)] [$xavp(r[1]=>a)] [$xavp(r[1]=>b)] [$xavp(r=>b)]\n");
+  route(R4); $var(a) = 1; xlog("L_ERR", "T63 rc=$rc\n");
+  route(R4); xlog("L_ERR", "x\n"); xlog("L_ERR", "T64 rc=$rc\n");
+  route(R4); setflag(1); xlog("L_ERR", "T65 rc=$rc\n");
+  route(R4); if ($var(a) == 1) { $var(b) = 2; } xlog("L_ERR", "T66 rc=$rc\n");
+  route(R4); route(R2); xlog("L_ERR", "T67 rc=$rc\n");
+  route(R4); isflagset(7); xlog("L_ERR", "T68 rc=$rc\n");
   xlog("L_ERR", "DONE\n");
   route(EXIT);
   xlog("L_ERR", "not reached\n");
