@@ -214,7 +214,8 @@ internal sealed class CompareEv(CmpOp op, Ev l, Ev r, bool ignoreCase) : Ev
         bool asInt = !_forceStr && (a.IsInt || (a.IsNull && b.IsInt));
         if (asInt)
         {
-            if (!Values.TryToInt(a, out var x) || !Values.TryToInt(b, out var y)) return false;
+            // a string that is not a number never equals an integer (so '!=' is true), as in Kamailio
+            if (!Values.TryToInt(a, out var x) || !Values.TryToInt(b, out var y)) return Result(false);
             return Result(x == y);
         }
         if (!a.IsNull && b.IsNull && !_forceStr) return Result(false);

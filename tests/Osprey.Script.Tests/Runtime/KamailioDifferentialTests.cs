@@ -99,6 +99,21 @@ request_route {
   route(R4); if ($var(a) == 1) { $var(b) = 2; } xlog("L_ERR", "T66 rc=$rc\n");
   route(R4); route(R2); xlog("L_ERR", "T67 rc=$rc\n");
   route(R4); isflagset(7); xlog("L_ERR", "T68 rc=$rc\n");
+  if ($var(nope) == "") { xlog("L_ERR", "T69 empty\n"); } else { xlog("L_ERR", "T69 ne\n"); }
+  $avp(y) = 1; $avp(y) = 2; xlog("L_ERR", "T70 [$(avp(y)[-1])] [$(avp(y)[5])]\n");
+  $var(s) = $hdr(X-None) + "x"; xlog("L_ERR", "T71 [$var(s)]\n");
+  $var(s) = "7"; if ($var(s) == 7) { xlog("L_ERR", "T72 eq\n"); } else { xlog("L_ERR", "T72 ne\n"); }
+  $var(s) = "07"; if ($var(s) == 7) { xlog("L_ERR", "T73 eq\n"); } else { xlog("L_ERR", "T73 ne\n"); }
+  $var(i) = 7; if ($var(i) == "7") { xlog("L_ERR", "T74 eq\n"); } else { xlog("L_ERR", "T74 ne\n"); }
+  $var(i) = 7; if ($var(i) == "x7") { xlog("L_ERR", "T75 eq\n"); } else { xlog("L_ERR", "T75 ne\n"); }
+  if ($var(i) != "x7") { xlog("L_ERR", "T76 ne-true\n"); } else { xlog("L_ERR", "T76 ne-false\n"); }
+  $var(s) = $var(i) + "3"; xlog("L_ERR", "T77 [$var(s)]\n");
+  $var(s) = "a" + $var(i); xlog("L_ERR", "T78 [$var(s)]\n");
+  if ($rU =~ "^B") { xlog("L_ERR", "T79 m\n"); } else { xlog("L_ERR", "T79 nm\n"); }
+  if ($(hdr(From){tobody.uri}) == "sip:alice@example.com") { xlog("L_ERR", "T80 eq\n"); }
+  $var(s) = -3; $var(t) = $var(s) / 2; xlog("L_ERR", "T81 [$var(t)] [$(var(s){s.int})]\n");
+  if ($sp > 1000 && $Rp > 0) { xlog("L_ERR", "T82 ports\n"); }
+  xlog("L_ERR", "T83 [$mt] [$cs] [$cl] [$ft] [$tt] [$ua]\n");
   xlog("L_ERR", "DONE\n");
   route(EXIT);
   xlog("L_ERR", "not reached\n");
