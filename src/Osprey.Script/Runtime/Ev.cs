@@ -107,7 +107,8 @@ internal sealed class IntBinEv(IntOp op, Ev l, Ev r) : Ev
     {
         if (op is IntOp.Gt or IntOp.Lt or IntOp.Ge or IntOp.Le or IntOp.IntEq or IntOp.IntNe)
         {
-            if (!Values.TryToInt(l.Eval(c, s), out var a) || !Values.TryToInt(r.Eval(c, s), out var b)) return 0;
+            // relational operators compare integers; a non-numeric string counts as 0 ("b" > "a" is false)
+            int a = l.EvalInt(c, s), b = r.EvalInt(c, s);
             return op switch
             {
                 IntOp.Gt => a > b ? 1 : 0,

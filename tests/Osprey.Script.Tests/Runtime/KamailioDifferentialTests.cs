@@ -114,6 +114,20 @@ request_route {
   $var(s) = -3; $var(t) = $var(s) / 2; xlog("L_ERR", "T81 [$var(t)] [$(var(s){s.int})]\n");
   if ($sp > 1000 && $Rp > 0) { xlog("L_ERR", "T82 ports\n"); }
   xlog("L_ERR", "T83 [$mt] [$cs] [$cl] [$ft] [$tt] [$ua]\n");
+  $var(a) = "b"; $var(b) = "a"; if ($var(a) > $var(b)) { xlog("L_ERR", "T84 gt\n"); } else { xlog("L_ERR", "T84 le\n"); }
+  $var(a) = "10"; $var(b) = "9"; if ($var(a) > $var(b)) { xlog("L_ERR", "T85 gt\n"); } else { xlog("L_ERR", "T85 le\n"); }
+  if ($var(a) > 5) { xlog("L_ERR", "T86 gt\n"); } else { xlog("L_ERR", "T86 le\n"); }
+  $var(x) = "abc"; $var(y) = $var(x) * 2; xlog("L_ERR", "T87 [$var(y)]\n");
+  if (defined $var(never)) { xlog("L_ERR", "T88 defined\n"); } else { xlog("L_ERR", "T88 undefined\n"); }
+  $var(i) = 12345; if (strlen($var(i)) == 5) { xlog("L_ERR", "T90 five\n"); } else { xlog("L_ERR", "T90 other\n"); }
+  if ($null) { xlog("L_ERR", "T93 true\n"); } else { xlog("L_ERR", "T93 false\n"); }
+  $var(e) = "" + 5; xlog("L_ERR", "T95 [$var(e)]\n");
+  $var(q) = 1 && 0; $var(r) = (1 == 1) + 1; xlog("L_ERR", "T98 [$var(q)] [$var(r)]\n");
+  $var(o) = 010; $var(h) = 0x10; xlog("L_ERR", "T100 [$var(o)] [$var(h)]\n");
+  $var(x) = "abc"; if ($var(x) > 0) { xlog("L_ERR", "T101 gt\n"); } else { xlog("L_ERR", "T101 le\n"); }
+  if ($var(x) < 1) { xlog("L_ERR", "T102 lt\n"); } else { xlog("L_ERR", "T102 ge\n"); }
+  $var(z) = $hdr(X-None); xlog("L_ERR", "T103 [$var(z)]\n");
+  $avp(n) = $hdr(X-None); xlog("L_ERR", "T104 [$avp(n)]\n");
   xlog("L_ERR", "DONE\n");
   route(EXIT);
   xlog("L_ERR", "not reached\n");
