@@ -29,12 +29,12 @@ public static class ConfigCheck
     /// <param name="file">The config file (-f).</param>
     /// <param name="defines">-A NAME[=value] defines; a null value defines the name without a value.</param>
     /// <param name="print">--cfg-print: print the config after includes and #!ifdef, like Kamailio.</param>
-    /// <param name="ospreyFunctions">Module functions Osprey implements; null means none yet.</param>
+    /// <param name="ospreyFunctions">Module functions Osprey implements; null asks the module registry.</param>
     /// <returns><see cref="Ok"/>, <see cref="Invalid"/> or <see cref="NotSupported"/>.</returns>
     public static int Run(TextWriter @out, TextWriter err, string file, IReadOnlyDictionary<string, string?> defines, bool print,
         IReadOnlySet<string>? ospreyFunctions = null)
     {
-        var result = Load(file, defines, ospreyFunctions ?? new HashSet<string>());
+        var result = Load(file, defines, ospreyFunctions ?? ScriptLoader.AvailableFunctions(), ospreyFunctions is null ? ScriptLoader.AvailableModules() : null);
         if (print)
         {
             @out.Write(result.Preprocessed.PrintedText);
@@ -55,12 +55,13 @@ public static class ConfigCheck
     }
 
     /// <summary>Preprocesses, parses and checks; the compiler builds on this.</summary>
-    internal static LoadedConfig Load(string file, IReadOnlyDictionary<string, string?> defines, IReadOnlySet<string> ospreyFunctions)
+    internal static LoadedConfig Load(string file, IReadOnlyDictionary<string, string?> defines, IReadOnlySet<string> ospreyFunctions,
+        IReadOnlySet<string>? ospreyModules = null)
     {
         var diagnostics = new DiagnosticBag();
         var preprocessed = new Preprocessor(diagnostics, defines).Run(file);
         var config = new Parser(preprocessed.Tokens, diagnostics).ParseConfig();
-        new ConfigChecker(config, diagnostics, ospreyFunctions, preprocessed.Mode, file).Check();
+        new ConfigChecker(config, diagnostics, ospreyFunctions, preprocessed.Mode, file, ospreyModules).Check();
         return new LoadedConfig(config, preprocessed, diagnostics.Items);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Osprey.Core.Modules;
 using Osprey.Sip.Builder;
 using Osprey.Sip.Message;
 using Osprey.Transport;
@@ -15,6 +16,8 @@ public sealed class MessageContext
     internal MessageContext(SipServer server)
     {
         Server = server;
+        Avps = _ownAvps;
+        Xavps = _ownXavps;
     }
 
     public SipServer Server { get; }
@@ -43,6 +46,71 @@ public sealed class MessageContext
     /// <summary>Fill rport in the reply even without rport in the request (<c>force_rport()</c>).</summary>
     public bool ForceRport { get; set; }
 
+    // ---- routing-script state (added for the cfg runtime; all reset per message) ----
+
+    /// <summary>AVPs (<c>$avp</c>). tm may swap in the transaction's store while its routes run.</summary>
+    public AvpStore Avps { get; set; }
+
+    /// <summary>Extended AVPs (<c>$xavp</c>); swappable like <see cref="Avps"/>.</summary>
+    public XavpStore Xavps { get; set; }
+
+    // The context's own stores, put back at each message (a transaction's store is never cleared here).
+    private readonly AvpStore _ownAvps = new();
+    private readonly XavpStore _ownXavps = new();
+
+    /// <summary>Flags of branch 0, the Request-URI itself (<c>setbflag(n)</c>, <c>$bf</c>).</summary>
+    public ulong BranchFlags { get; set; }
+
+    /// <summary>Extra branches (<c>append_branch</c>).</summary>
+    public DestinationSet Branches { get; } = new();
+
+    /// <summary>Return code of the last function or route() call (<c>$rc</c>, <c>$retcode</c>, <c>$?</c>).</summary>
+    public int ReturnCode { get; set; }
+
+    /// <summary>The type of route block running now (a route[X] runs with its caller's type).</summary>
+    public RouteTypes RouteType { get; set; }
+
+    /// <summary><c>drop</c> was executed: the message, branch or reply must not be sent.</summary>
+    public bool Dropped { get; set; }
+
+    /// <summary><c>set_reply_no_connect()</c>: send the reply only over an existing connection.</summary>
+    public bool ReplyNoConnect { get; set; }
+
+    /// <summary><c>set_reply_close()</c>: close the connection after sending the reply.</summary>
+    public bool ReplyClose { get; set; }
+
+    /// <summary><c>set_forward_no_connect()</c>: forward only over an existing connection.</summary>
+    public bool ForwardNoConnect { get; set; }
+
+    /// <summary><c>set_forward_close()</c>: close the connection after forwarding.</summary>
+    public bool ForwardClose { get; set; }
+
+    /// <summary><c>add_local_rport()</c>: add rport to the Via this server inserts.</summary>
+    public bool AddLocalRport { get; set; }
+
+    /// <summary><c>set_advertised_address()</c>: host to put in Via/Record-Route instead of the socket's.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary><c>set_advertised_port()</c>; 0 when not set.</summary>
+    public int AdvertisedPort { get; set; }
+
+    /// <summary>Opaque per-thread state of the routing script engine (its <c>$var</c> storage).</summary>
+    public object? ScriptState { get; set; }
+
+    /// <summary>
+    /// A context for running routes outside the receive path: tm runs failure/branch/onreply routes on a
+    /// stored request or reply, tests and benchmarks run routes on a parsed message.
+    /// </summary>
+    public static MessageContext Create(SipServer server, SipMessage message, in InboundMessage inbound)
+    {
+        var ctx = new MessageContext(server);
+        ctx.Reset(message, inbound);
+        return ctx;
+    }
+
+    /// <summary>Points a context made by <see cref="Create"/> at another message, clearing all per-message state.</summary>
+    public void Load(SipMessage message, in InboundMessage inbound) => Reset(message, inbound);
+
     internal void Reset(SipMessage message, in InboundMessage inbound)
     {
         Message = message;
@@ -55,5 +123,21 @@ public sealed class MessageContext
         SendSocket = null;
         Flags = 0;
         ForceRport = false;
+        _ownAvps.Clear();
+        _ownXavps.Clear();
+        Avps = _ownAvps;
+        Xavps = _ownXavps;
+        BranchFlags = 0;
+        Branches.Clear();
+        ReturnCode = 0;
+        RouteType = RouteTypes.None;
+        Dropped = false;
+        ReplyNoConnect = false;
+        ReplyClose = false;
+        ForwardNoConnect = false;
+        ForwardClose = false;
+        AddLocalRport = false;
+        AdvertisedAddress = null;
+        AdvertisedPort = 0;
     }
 }

@@ -15,14 +15,17 @@ internal sealed class ConfigChecker
     private readonly ConfigFile _config;
     private readonly DiagnosticBag _diagnostics;
     private readonly IReadOnlySet<string> _ospreyFunctions;
+    private readonly IReadOnlySet<string> _ospreyModules;
     private readonly CompatibilityMode _mode;
     private readonly string _configDirectory;
     private readonly KamailioSurface _surface = KamailioSurface.Instance;
     private readonly HashSet<string> _loaded = new(StringComparer.Ordinal);
     private readonly Dictionary<RouteKind, HashSet<string>> _routeNames = [];
 
-    public ConfigChecker(ConfigFile config, DiagnosticBag diagnostics, IReadOnlySet<string> ospreyFunctions, CompatibilityMode mode, string configFile)
+    public ConfigChecker(ConfigFile config, DiagnosticBag diagnostics, IReadOnlySet<string> ospreyFunctions, CompatibilityMode mode, string configFile,
+        IReadOnlySet<string>? ospreyModules = null)
     {
+        _ospreyModules = ospreyModules ?? new HashSet<string>();
         _config = config;
         _diagnostics = diagnostics;
         _ospreyFunctions = ospreyFunctions;
@@ -43,6 +46,12 @@ internal sealed class ConfigChecker
     {
         foreach (var m in _config.Modules)
         {
+            // Osprey-only modules (third-party assemblies, Osprey extensions) are known to the registry, not to Kamailio.
+            if (_ospreyModules.Contains(m.ModuleName) || m.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            {
+                _loaded.Add(m.ModuleName);
+                continue;
+            }
             if (m.Path.Contains('/', StringComparison.Ordinal) && !Path.IsPathRooted(m.Path) && !ModuleFileExists(m.Path))
             {
                 _diagnostics.Error(DiagnosticCode.UnknownModule, m.Location,
@@ -92,6 +101,8 @@ internal sealed class ConfigChecker
                 continue;
             }
             var matched = _loaded.Where(m => pattern.IsMatch(m)).ToList();
+            // Modules inside an assembly (loadmodule "x.dll") are named by the assembly; the loader checks those.
+            if (matched.Count == 0 && _config.Modules.Any(m => m.Path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))) continue;
             if (matched.Count == 0)
             {
                 _diagnostics.Error(DiagnosticCode.ModParamWithoutModule, mp.Location, $"modparam: no loaded module matches '{mp.ModulePattern}'");
@@ -190,6 +201,8 @@ internal sealed class ConfigChecker
         if (KamailioSurface.CoreActions.Contains(call.Name)) return;
         if (!_surface.Functions.TryGetValue(call.Name, out var exporters))
         {
+            if (_ospreyFunctions.Contains(call.Name) && _ospreyModules.Count > 0) return; // an Osprey-only function; the compiler binds it
+
             _diagnostics.Error(DiagnosticCode.UnknownFunction, call.Location, $"unknown function '{call.Name}'");
             return;
         }

@@ -1,0 +1,39 @@
+using Osprey.Core.Pipeline;
+
+namespace Osprey.Core.Modules;
+
+/// <summary>
+/// A module-function argument that names a pseudo-variable (<c>pv_unset($var(x))</c>,
+/// <c>pv_isset("$avp(y)")</c>). Declare a parameter of this type to get the pseudo-variable itself,
+/// resolved once when the script is compiled, instead of its value.
+/// </summary>
+public abstract class ScriptPv
+{
+    /// <summary>The pseudo-variable as written (<c>$avp(x)</c>).</summary>
+    public abstract string Text { get; }
+
+    public abstract bool IsWritable { get; }
+
+    public abstract PvValue Get(MessageContext ctx);
+
+    /// <summary>Assigns; <see cref="PvValue.Null"/> deletes or resets as the script's <c>= $null</c> does.
+    /// False when the pseudo-variable is read-only or the value does not fit.</summary>
+    public abstract bool Set(MessageContext ctx, PvValue value);
+}
+
+/// <summary>
+/// A module-function argument kept as a pre-parsed format ("sip:$rU@$fd"): the literal pieces are split
+/// from the pseudo-variables once, at compile time. Declare a parameter of this type to format only when
+/// needed (or to see whether the argument is constant); a <c>string</c> parameter gets it formatted.
+/// </summary>
+public abstract class ScriptFormat
+{
+    /// <summary>The argument as written.</summary>
+    public abstract string Text { get; }
+
+    /// <summary>True when the argument holds no pseudo-variable.</summary>
+    public abstract bool IsConstant { get; }
+
+    /// <summary>The argument's value for this message.</summary>
+    public abstract string Format(MessageContext ctx);
+}
