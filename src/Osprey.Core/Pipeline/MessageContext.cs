@@ -43,6 +43,24 @@ public sealed class MessageContext
     /// <summary>Fill rport in the reply even without rport in the request (<c>force_rport()</c>).</summary>
     public bool ForceRport { get; set; }
 
+    /// <summary>The targets besides the Request-URI (<c>append_branch</c>, registrar lookup), for forking.</summary>
+    public DestinationSet Branches { get; } = new();
+
+    /// <summary>The transaction (tm) this message belongs to, once tm has created or matched it; opaque
+    /// to the core.</summary>
+    public object? Transaction { get; set; }
+
+    /// <summary>
+    /// A context for a message kept beyond its receive callback (a transaction's request, when tm runs
+    /// a failure route from a timer or a reply). The message must be detached. Not pooled: these are rare.
+    /// </summary>
+    public static MessageContext ForStoredMessage(SipServer server, SipMessage message, IPEndPoint source, ListenEndpoint local, long connectionId)
+    {
+        var ctx = new MessageContext(server);
+        ctx.Reset(message, new InboundMessage(message.Buffer, source, local, connectionId));
+        return ctx;
+    }
+
     internal void Reset(SipMessage message, in InboundMessage inbound)
     {
         Message = message;
@@ -55,5 +73,7 @@ public sealed class MessageContext
         SendSocket = null;
         Flags = 0;
         ForceRport = false;
+        Branches.Clear();
+        Transaction = null;
     }
 }

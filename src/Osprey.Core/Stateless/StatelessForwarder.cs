@@ -8,6 +8,9 @@ using Osprey.Transport;
 
 namespace Osprey.Core.Stateless;
 
+/// <summary>Where a request goes: protocol, address and the local socket it leaves from.</summary>
+public readonly record struct NextHop(SipProtocol Protocol, IPEndPoint Destination, ListenEndpoint Local);
+
 /// <summary>Why a stateless forward did not happen; the caller may answer with the suggested status.</summary>
 public readonly record struct ForwardOutcome(bool Sent, int Status, string Reason)
 {
@@ -49,31 +52,44 @@ public sealed class StatelessForwarder
             ed.AppendHeaderLine(line[..(14 + n)]);
         }
 
-        if (!NextHop(ctx, out var target, out var outcome)) return outcome;
-        var proto = ProtocolFor(target);
-        if (proto is null) return new ForwardOutcome(false, 416, "Unsupported URI Scheme");
-        int port = target.Port != 0 ? target.Port : target.Scheme == UriScheme.Sips ? 5061 : 5060;
-        var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
-        var dest = _server.Resolver.Resolve(host, port);
-        if (dest is null) return new ForwardOutcome(false, 478, "Unresolvable destination");
-        var local = ctx.SendSocket ?? _server.ListenerFor(proto.Value, dest.AddressFamily);
-        if (local is null) return new ForwardOutcome(false, 503, "No listener for transport");
-
+        if (!TryResolveNextHop(msg, ctx.DestinationUri, ctx.NewRequestUri, ctx.SendSocket, out var hop, out var outcome)) return outcome;
+        var local = hop.Local;
         if (ctx.NewRequestUri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
         AddVia(ctx, local);
-        using var bytes = ed.Apply(ensureContentLength: proto.Value.IsReliable());
-        var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
+        using var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable());
+        var r = _server.Sender.Send(hop.Protocol, hop.Destination, bytes.Span, local);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
         Interlocked.Increment(ref _server.Stats.FwdRequests);
         return ForwardOutcome.Ok;
     }
 
-    private bool NextHop(MessageContext ctx, out SipUri target, out ForwardOutcome outcome)
+    /// <summary>
+    /// Where a request goes (RFC 3261 §16.6 steps 6–7, §18.1.1): the destination URI when given, else
+    /// the message's top Route, else the Request-URI (<paramref name="requestUri"/> when rewritten);
+    /// then protocol, address and the local socket to send from. Shared by stateless and stateful (tm)
+    /// forwarding. A failure carries the status to answer with.
+    /// </summary>
+    public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, out NextHop hop, out ForwardOutcome outcome)
     {
-        var msg = ctx.Message;
+        hop = default;
+        if (!TargetUri(msg, destinationUri, requestUri, out var target, out outcome)) return false;
+        var proto = ProtocolFor(target);
+        if (proto is null) { outcome = new ForwardOutcome(false, 416, "Unsupported URI Scheme"); return false; }
+        int port = target.Port != 0 ? target.Port : target.Scheme == UriScheme.Sips ? 5061 : 5060;
+        var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
+        var dest = _server.Resolver.Resolve(host, port);
+        if (dest is null) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
+        var local = sendSocket ?? _server.ListenerFor(proto.Value, dest.AddressFamily);
+        if (local is null) { outcome = new ForwardOutcome(false, 503, "No listener for transport"); return false; }
+        hop = new NextHop(proto.Value, dest, local);
+        return true;
+    }
+
+    private static bool TargetUri(SipMessage msg, string? destinationUri, string? requestUri, out SipUri target, out ForwardOutcome outcome)
+    {
         outcome = default;
         ReadOnlyMemory<byte> text;
-        if (ctx.DestinationUri is not null) text = System.Text.Encoding.UTF8.GetBytes(ctx.DestinationUri);
+        if (destinationUri is not null) text = System.Text.Encoding.UTF8.GetBytes(destinationUri);
         else
         {
             int ri = msg.IndexOf(HeaderId.Route);
@@ -90,7 +106,7 @@ public sealed class StatelessForwarder
                 target = default;
                 return false;
             }
-            if (ctx.NewRequestUri is not null) text = System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri);
+            if (requestUri is not null) text = System.Text.Encoding.UTF8.GetBytes(requestUri);
             else
             {
                 target = msg.RequestUri;
@@ -138,16 +154,23 @@ public sealed class StatelessForwarder
             h.Add(num[..n]);
         }
         h.Add(ctx.NewRequestUri is null ? msg.RequestUriText : System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
-        Span<byte> hex = stackalloc byte[16];
-        h.WriteHex(hex);
-        var ed = ctx.Editor;
-        ed.BeginInsert(msg.HeadersStart);
+        Span<byte> branch = stackalloc byte[9 + 16];
+        "z9hG4bKsl"u8.CopyTo(branch);
+        h.WriteHex(branch[9..]);
+        InsertVia(ctx.Editor, local, branch);
+    }
+
+    /// <summary>Adds our Via on top of the edited message (RFC 3261 §16.6 step 8): the socket's protocol
+    /// and sent-by, and <paramref name="branch"/> (which must start with the magic cookie).</summary>
+    public static void InsertVia(Sip.Builder.MessageEditor ed, ListenEndpoint local, ReadOnlySpan<byte> branch)
+    {
+        ed.BeginInsert(ed.Message.HeadersStart);
         ed.Write("Via: "u8);
         ed.Write(local.ViaProtocolUtf8);
         ed.Write((byte)' ');
         ed.Write(local.SentByUtf8);
-        ed.Write(";branch=z9hG4bKsl"u8);
-        ed.Write(hex);
+        ed.Write(";branch="u8);
+        ed.Write(branch);
         ed.Write("\r\n"u8);
         ed.EndInsert();
     }
