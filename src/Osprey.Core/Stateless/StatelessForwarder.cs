@@ -183,7 +183,7 @@ public sealed class StatelessForwarder
         ref readonly var top = ref msg.TopVia;
         if (!top.IsValid || !_server.Myself.IsMyself(top.Host, top.Port)) return false;
         if (!msg.TryGetVia(1, out var next)) return false; // a reply to a request we originated
-        RemoveTopVia(ctx);
+        RemoveTopVia(ctx.Editor, msg);
         var proto = ViaProtocol(next.Transport);
         if (proto is null) return false;
         var host = next.MaddrRange.Length > 0 ? next.Maddr : next.ReceivedRange.Length > 0 ? next.Received : next.Host;
@@ -197,9 +197,10 @@ public sealed class StatelessForwarder
         return r == SendResult.Sent;
     }
 
-    private static void RemoveTopVia(MessageContext ctx)
+    /// <summary>Records the removal of a reply's top via-parm (ours), keeping any other via-parms of
+    /// the same line (RFC 3261 §16.7 step 9).</summary>
+    public static void RemoveTopVia(Sip.Builder.MessageEditor ed, SipMessage msg)
     {
-        var msg = ctx.Message;
         int vi = msg.IndexOf(HeaderId.Via);
         ref readonly var h = ref msg.Header(vi);
         var e = HeaderValues.Split(msg.Span, h.Value);
@@ -207,11 +208,11 @@ public sealed class StatelessForwarder
         var first = e.Current;
         if (!e.MoveNext())
         {
-            ctx.Editor.RemoveHeader(vi);
+            ed.RemoveHeader(vi);
             return;
         }
         // several via-parms on one line: delete the first one and its comma
-        ctx.Editor.Delete(first.Start, e.Current.Start - first.Start);
+        ed.Delete(first.Start, e.Current.Start - first.Start);
     }
 
     private static SipProtocol? ViaProtocol(ReadOnlySpan<byte> token)
