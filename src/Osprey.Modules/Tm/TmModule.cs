@@ -16,7 +16,7 @@ namespace Osprey.Modules.Tm;
 public sealed class TmModule : ModuleBase, IDisposable
 {
     private readonly ConcurrentDictionary<string, Regex> _statusPatterns = new(StringComparer.Ordinal);
-    private ThreadTmScheduler? _ownScheduler;
+    private Core.Timers.TimingWheel? _ownWheel;
     private TransactionLayer? _layer;
 
     public TmSettings Settings { get; } = new();
@@ -55,7 +55,8 @@ public sealed class TmModule : ModuleBase, IDisposable
         if (s.CancelBMethod is < 0 or > 2) return "tm: cancel_b_method must be 0, 1 or 2";
         if (s.UnmatchedCancel is < 0 or > 2) return "tm: unmatched_cancel must be 0, 1 or 2";
         if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
-        var scheduler = Scheduler ?? (_ownScheduler = new ThreadTmScheduler());
+        // the host passes the server's shared wheel; standing alone, tm brings its own
+        var scheduler = Scheduler ??= new WheelTmScheduler(_ownWheel = new Core.Timers.TimingWheel());
         _layer = new TransactionLayer(Server, s, scheduler);
         Server.TransactionLayer = _layer;
         return null;
@@ -65,8 +66,8 @@ public sealed class TmModule : ModuleBase, IDisposable
 
     public void Dispose()
     {
-        _ownScheduler?.Dispose();
-        _ownScheduler = null;
+        _ownWheel?.Dispose();
+        _ownWheel = null;
     }
 
     // ---------------------------------------------------------------- relaying
@@ -457,14 +458,4 @@ public sealed class TmModule : ModuleBase, IDisposable
         }
         return -1;
     }
-
-    [Stat("UAS_transactions")] public long UasTransactions => Interlocked.Read(ref Layer.Stats.UasTransactions);
-    [Stat("UAC_transactions")] public long UacTransactions => Interlocked.Read(ref Layer.Stats.UacTransactions);
-    [Stat("active_transactions", NoReset = true)] public long ActiveTransactions => Layer.Count;
-    [Stat("inuse_transactions", NoReset = true)] public long InuseTransactions => Layer.Count;
-    [Stat("2xx_transactions")] public long Tx2xx => Interlocked.Read(ref Layer.Stats.Tx2xx);
-    [Stat("3xx_transactions")] public long Tx3xx => Interlocked.Read(ref Layer.Stats.Tx3xx);
-    [Stat("4xx_transactions")] public long Tx4xx => Interlocked.Read(ref Layer.Stats.Tx4xx);
-    [Stat("5xx_transactions")] public long Tx5xx => Interlocked.Read(ref Layer.Stats.Tx5xx);
-    [Stat("6xx_transactions")] public long Tx6xx => Interlocked.Read(ref Layer.Stats.Tx6xx);
 }

@@ -27,4 +27,16 @@ public sealed class TmxModule : ModuleBase
 
     [Function("t_is_reply_route", RouteTypes.Any)]
     public int TIsReplyRoute(MessageContext ctx) => RouteFrame.Current.Type == RouteTypes.OnReply ? 1 : -1;
+
+    private TransactionLayer L => Layer ?? throw new InvalidOperationException("tmx needs tm");
+
+    [Stat("UAS_transactions")] public long UasTransactions => Interlocked.Read(ref L.Stats.UasTransactions);
+    [Stat("UAC_transactions")] public long UacTransactions => Interlocked.Read(ref L.Stats.UacTransactions);
+    [Stat("active_transactions", NoReset = true)] public long ActiveTransactions => L.Count;
+    [Stat("inuse_transactions", NoReset = true)] public long InuseTransactions => L.Count;
+    [Stat("2xx_transactions")] public long Tx2xx => Interlocked.Read(ref L.Stats.Tx2xx);
+    [Stat("3xx_transactions")] public long Tx3xx => Interlocked.Read(ref L.Stats.Tx3xx);
+    [Stat("4xx_transactions")] public long Tx4xx => Interlocked.Read(ref L.Stats.Tx4xx);
+    [Stat("5xx_transactions")] public long Tx5xx => Interlocked.Read(ref L.Stats.Tx5xx);
+    [Stat("6xx_transactions")] public long Tx6xx => Interlocked.Read(ref L.Stats.Tx6xx);
 }

@@ -166,7 +166,7 @@ public sealed partial class TransactionLayer
             b.Faked = true;
             return -3;
         }
-        Interlocked.Increment(ref Server.Stats.FwdRequests);
+        Server.Stats.FwdRequests.Increment();
         if (!hop.Protocol.IsReliable())
         {
             b.RetrIntervalMs = Settings.RetrTimer1; // Timer A / E

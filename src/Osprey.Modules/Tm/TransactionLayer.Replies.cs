@@ -224,7 +224,7 @@ public sealed partial class TransactionLayer
         }
         using var bytes = ed.Apply(ensureContentLength: tx.Local.Protocol.IsReliable());
         Interlocked.Increment(ref Stats.RplRelayed);
-        Interlocked.Increment(ref Server.Stats.FwdReplies);
+        Server.Stats.FwdReplies.Increment();
         SendUpstream(tx, bytes.Span, status, reply.To.Tag);
     }
 }

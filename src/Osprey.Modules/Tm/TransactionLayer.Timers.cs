@@ -5,6 +5,9 @@ namespace Osprey.Modules.Tm;
 
 public sealed partial class TransactionLayer
 {
+    // The wheel may fire up to a tick before the clock we compare with says a deadline is due.
+    private const long Slack = 20;
+
     // Timer A (INVITE) and E (non-INVITE): RFC 3261 §17.1.1.2, §17.1.2.2 — T1 doubling, capped at T2
     private void OnBranchRetransmit(object? state)
     {
@@ -29,7 +32,7 @@ public sealed partial class TransactionLayer
         var tx = b.Transaction;
         lock (tx.Gate)
         {
-            if (tx.Deleted || !b.IsPending || Clock.NowMs < b.FrDeadline) return; // answered, or a restarted timer's stale twin
+            if (tx.Deleted || !b.IsPending || Clock.NowMs + Slack < b.FrDeadline) return; // answered, or a restarted timer's stale twin
             TimeOutBranch(tx, b);
             RunBranchFailure(tx, b, null);
             TryComplete(tx);
@@ -80,7 +83,7 @@ public sealed partial class TransactionLayer
         var tx = (Transaction)state!;
         lock (tx.Gate)
         {
-            if (tx.Deleted || Clock.NowMs < tx.WaitDeadline) return;
+            if (tx.Deleted || Clock.NowMs + Slack < tx.WaitDeadline) return;
             if (tx.HasPendingBranches())
             {
                 SetWait(tx, Math.Max(Settings.RetrTimer1, 100));

@@ -185,7 +185,6 @@ public sealed partial class TransactionLayer : ITransactionLayer
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
         tx.LocalReply = true;
         Interlocked.Increment(ref Stats.RplGenerated);
-        Interlocked.Increment(ref Server.Stats.SentReplies);
         SendUpstream(tx, bytes.Span, status, tx.ReplyToTag);
         return true;
     }
