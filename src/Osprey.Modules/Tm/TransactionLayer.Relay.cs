@@ -114,7 +114,7 @@ public sealed partial class TransactionLayer
     // caller holds tx.Gate. One client transaction: build, send, arm the timers. 1 or a negative error.
     private int AddBranch(Transaction tx, MessageContext ctx, SipMessage baseMsg, string? uri, string? dst, ListenEndpoint? socket, string? path)
     {
-        if (tx.BranchCount >= Settings.MaxBranches) return -2;
+        if (tx.BranchCount >= Settings.MaxBranches) return Fail(ctx, -2, 500, "Too many branches");
         var msg = baseMsg;
         if (tx.OnBranch is string branchRoute)
         {
@@ -130,7 +130,7 @@ public sealed partial class TransactionLayer
             socket = bctx.SendSocket;
             if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx);
         }
-        if (!Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, out var hop, out var outcome)) return -Math.Max(1, outcome.Status);
+        if (!Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, out var hop, out var outcome)) return Fail(ctx, -1, outcome.Status, outcome.Reason);
         var b = tx.AddBranch();
         Span<byte> id = stackalloc byte[64];
         int idLen = WriteBranchId(id, tx, b.Index);
@@ -164,7 +164,7 @@ public sealed partial class TransactionLayer
         {
             b.Status = 503; // RFC 3261 §16.9: a transport error counts as a 503 from that branch
             b.Faked = true;
-            return -3;
+            return Fail(ctx, -3, 477, "Unfortunately error on sending to next hop occurred");
         }
         Server.Stats.FwdRequests.Increment();
         if (!hop.Protocol.IsReliable())
@@ -174,6 +174,21 @@ public sealed partial class TransactionLayer
         }
         ArmFinalResponseTimer(b, FrTimeout(tx));
         return 1;
+    }
+
+    [ThreadStatic] private static (SipMessage Message, int Status, string Reason) t_lastError;
+
+    private static int Fail(MessageContext ctx, int code, int status, string reason)
+    {
+        t_lastError = (ctx.Message, status, reason);
+        return code;
+    }
+
+    /// <summary>Why the last relay of the context's request failed (for <c>sl_reply_error</c>), or null.</summary>
+    public static (int Status, string Reason)? LastError(MessageContext ctx)
+    {
+        var e = t_lastError;
+        return e.Message is not null && ReferenceEquals(e.Message, ctx.Message) ? (e.Status, e.Reason) : null;
     }
 
     private int FrTimeout(Transaction tx) => tx.FrTimeoutMs > 0 ? tx.FrTimeoutMs : Settings.FrTimer;
