@@ -5,7 +5,7 @@ namespace Osprey.Modules.Tm;
 
 public sealed partial class TransactionLayer
 {
-    // The wheel may fire up to a tick before the clock we compare with says a deadline is due.
+    // A deadline closer than this counts as due (the wheel's tick is 10 ms).
     private const long Slack = 20;
 
     // Timer A (INVITE) and E (non-INVITE): RFC 3261 §17.1.1.2, §17.1.2.2 — T1 doubling, capped at T2
@@ -32,7 +32,14 @@ public sealed partial class TransactionLayer
         var tx = b.Transaction;
         lock (tx.Gate)
         {
-            if (tx.Deleted || !b.IsPending || Clock.NowMs + Slack < b.FrDeadline) return; // answered, or a restarted timer's stale twin
+            if (tx.Deleted || !b.IsPending) return;
+            long left = b.FrDeadline - Clock.NowMs;
+            if (left > Slack)
+            {
+                // restarted since (fr_inv_timer), or the wheel ran ahead of our clock: wait for the rest
+                b.FrTimer = Clock.Schedule(left, _onFr, b);
+                return;
+            }
             TimeOutBranch(tx, b);
             RunBranchFailure(tx, b, null);
             TryComplete(tx);
@@ -83,7 +90,13 @@ public sealed partial class TransactionLayer
         var tx = (Transaction)state!;
         lock (tx.Gate)
         {
-            if (tx.Deleted || Clock.NowMs + Slack < tx.WaitDeadline) return;
+            if (tx.Deleted) return;
+            long left = tx.WaitDeadline - Clock.NowMs;
+            if (left > Slack)
+            {
+                tx.WaitTimer = Clock.Schedule(left, _onWait, tx);
+                return;
+            }
             if (tx.HasPendingBranches())
             {
                 SetWait(tx, Math.Max(Settings.RetrTimer1, 100));
