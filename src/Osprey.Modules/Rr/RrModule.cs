@@ -132,7 +132,7 @@ public sealed class RrModule : ModuleBase
 
     // ---------------------------------------------------------------- Route processing
 
-    private readonly record struct RouteElement(int Header, TextRange Range, TextRange PrevEnd, bool FirstInHeader, bool LastInHeader);
+    private readonly record struct RouteElement(int Header, TextRange Range);
 
     /// <summary>
     /// loose_route: for a request with Route headers. A Request-URI that is ours means a strict router
@@ -151,6 +151,7 @@ public sealed class RrModule : ModuleBase
         if (elems.Count == 0) return -1;
         var myself = Server.Myself;
         int first = 0, last = elems.Count - 1;
+        var removed = new bool[elems.Count];
         ref readonly var ruri = ref msg.RequestUri;
         if (ruri.IsSipOrSips && ctx.NewRequestUri is null && myself.IsMyself(ruri.Host, ruri.Port))
         {
@@ -158,23 +159,32 @@ public sealed class RrModule : ModuleBase
             if (!Parse(msg, elems[last], out var target)) return -1;
             st.RouteParams = Encoding.UTF8.GetString(ruri.Parameters);
             ctx.NewRequestUri = target.UriString;
-            Remove(ctx, elems[last]);
+            removed[last] = true;
             last--;
-            if (last < first) return 1;
+            if (last < first)
+            {
+                Apply(ctx, elems, removed);
+                return 1;
+            }
         }
         if (!Parse(msg, elems[first], out var top)) return -1;
-        if (!top.Uri.IsSipOrSips || !myself.IsMyself(top.Uri.Host, top.Uri.Port)) return 1; // not ours: it routes on as it is
+        if (!top.Uri.IsSipOrSips || !myself.IsMyself(top.Uri.Host, top.Uri.Port))
+        {
+            Apply(ctx, elems, removed);
+            return 1; // not ours: it routes on as it is
+        }
         st.RouteParams = Encoding.UTF8.GetString(top.Uri.Parameters);
-        Remove(ctx, elems[first]);
+        removed[first] = true;
         first++;
         if (top.Uri.TryGetParam("r2"u8, out _) && first <= last && Parse(msg, elems[first], out var second)
             && second.Uri.IsSipOrSips && myself.IsMyself(second.Uri.Host, second.Uri.Port))
         {
-            Remove(ctx, elems[first]);
+            removed[first] = true;
             first++;
         }
         if (first > last)
         {
+            Apply(ctx, elems, removed);
             // no Route left: the Request-URI is the next hop (set explicitly: our Route is still in the
             // received bytes, and the forwarders look at those)
             ctx.DestinationUri ??= ctx.NewRequestUri ?? Encoding.UTF8.GetString(msg.RequestUriText);
@@ -183,13 +193,16 @@ public sealed class RrModule : ModuleBase
         if (!Parse(msg, elems[first], out var next)) return -1;
         if (next.Uri.IsLooseRouter)
         {
+            Apply(ctx, elems, removed);
             ctx.DestinationUri = next.UriString;
             return 1;
         }
         // §16.6 step 6: a strict next hop takes the Request-URI; the old one goes last into Route
         var oldRuri = ctx.NewRequestUri ?? Encoding.UTF8.GetString(msg.RequestUriText);
         ctx.NewRequestUri = next.UriString;
-        Remove(ctx, elems[first]);
+        ctx.DestinationUri = next.UriString; // the strict router itself, not the Route we append
+        removed[first] = true;
+        Apply(ctx, elems, removed);
         ctx.Editor.AppendHeaderLine(Encoding.UTF8.GetBytes("Route: <" + oldRuri + ">"));
         return 1;
     }
@@ -236,41 +249,41 @@ public sealed class RrModule : ModuleBase
         var s = msg.Span;
         for (int i = msg.IndexOf(HeaderId.Route); i >= 0; i = msg.NextIndexOf(HeaderId.Route, i))
         {
-            int start = list.Count;
-            TextRange prev = default;
-            foreach (var r in HeaderValues.Split(s, msg.Header(i).Value))
-            {
-                list.Add(new RouteElement(i, r, prev, list.Count == start, false));
-                prev = r;
-            }
-            if (list.Count > start) list[^1] = list[^1] with { LastInHeader = true };
+            foreach (var r in HeaderValues.Split(s, msg.Header(i).Value)) list.Add(new RouteElement(i, r));
         }
         return list;
     }
 
     private static bool Parse(SipMessage msg, RouteElement e, out NameAddr na) => NameAddr.TryParse(msg.Buffer, e.Range, out na, out _);
 
-    private static void Remove(MessageContext ctx, RouteElement e)
+    // Removes the marked Route elements: a header left empty goes, a header with survivors is rewritten.
+    private static void Apply(MessageContext ctx, List<RouteElement> elems, bool[] removed)
     {
         var msg = ctx.Message;
-        if (e.FirstInHeader && e.LastInHeader)
+        var s = msg.Span;
+        int i = 0;
+        while (i < elems.Count)
         {
-            ctx.Editor.RemoveHeader(e.Header);
-            return;
+            int header = elems[i].Header, j = i;
+            bool any = false, all = true;
+            for (; j < elems.Count && elems[j].Header == header; j++)
+            {
+                any |= removed[j];
+                all &= removed[j];
+            }
+            if (all) ctx.Editor.RemoveHeader(header);
+            else if (any)
+            {
+                var kept = new List<byte>();
+                for (int k = i; k < j; k++)
+                {
+                    if (removed[k]) continue;
+                    if (kept.Count > 0) kept.AddRange(", "u8);
+                    kept.AddRange(elems[k].Range.Of(s));
+                }
+                ctx.Editor.ReplaceHeaderValue(header, kept.ToArray());
+            }
+            i = j;
         }
-        if (e.FirstInHeader)
-        {
-            // "a, b": delete "a, " up to the next element
-            var v = msg.Header(e.Header).Value;
-            var s = msg.Span;
-            int end = e.Range.End;
-            while (end < v.End && s[end] != (byte)',') end++;
-            end++;
-            while (end < v.End && SipChars.IsWs(s[end])) end++;
-            ctx.Editor.Delete(e.Range.Start, end - e.Range.Start);
-            return;
-        }
-        // ", b": delete from the end of the previous element
-        ctx.Editor.Delete(e.PrevEnd.End, e.Range.End - e.PrevEnd.End);
     }
 }

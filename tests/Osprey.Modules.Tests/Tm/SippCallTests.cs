@@ -142,7 +142,11 @@ public class SippCallTests(ITestOutputHelper output)
             foreach (var t in tm.RpcList()) output.WriteLine("left: " + t);
             Assert.Equal(0, stats.Current);
             Assert.Equal(stats.Created, stats.Freed);
-            Assert.True(stats.Tx2xx >= 2 * calls, "every INVITE and BYE answered 2xx");
+            Assert.Equal(stats.Created, stats.Tx2xx); // every transaction ended with a 2xx
+            if (lost == 0) Assert.Equal(2 * calls, stats.Created); // one INVITE and one BYE per call
+            // with loss SIPp's UAC may take a retransmitted 200 to its INVITE for the 200 to its BYE (it
+            // does not check the CSeq method) and end the call without sending the BYE: a few are missing
+            else Assert.InRange(stats.Created, 2 * calls - calls / 10, 2 * calls + calls / 10);
         }
         finally
         {
