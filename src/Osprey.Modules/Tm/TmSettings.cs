@@ -12,7 +12,8 @@ public sealed class TmSettings
     public int MaxInvLifetime { get; set; } = 180000;
     public int MaxNonInvLifetime { get; set; } = 32000;
 
-    /// <summary>wt_timer: how long a finished transaction lingers to absorb retransmissions (Timers D, I, J, K).</summary>
+    /// <summary>wt_timer: how long a finished transaction lingers to absorb retransmissions (Timers D, I, K;
+    /// over UDP a finished non-INVITE, or an INVITE answered 2xx, stays at least 64·T1: Timers J and L).</summary>
     public int WtTimer { get; set; } = 5000;
 
     /// <summary>retr_timer1: T1 (RFC 3261 §17.1.1.1).</summary>

@@ -50,6 +50,11 @@ public sealed partial class TransactionLayer : ITransactionLayer
     internal TransactionTable Table { get; }
     internal TmStats Stats { get; } = new();
 
+    /// <summary>Called on the creating thread right after a server transaction is made from a request:
+    /// where the script runtime attaches <see cref="Transaction.ScriptState"/> (the $avp/$xavp lists
+    /// that move with the transaction).</summary>
+    public Action<Transaction, MessageContext>? TransactionCreated { get; set; }
+
     /// <summary>Transactions in the table (tm.stats "current").</summary>
     public int Count => Table.Count;
 
@@ -99,6 +104,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         tx = created;
         ctx.Transaction = tx;
         PendingBindings.Peek(ctx)?.MoveTo(tx);
+        TransactionCreated?.Invoke(tx, ctx);
         Interlocked.Increment(ref Stats.UasTransactions);
         Interlocked.Increment(ref Stats.Created);
         lock (tx.Gate)
@@ -227,8 +233,10 @@ public sealed partial class TransactionLayer : ITransactionLayer
         }
         else
         {
+            // RFC 3261 §17.2.2 Timer J (non-INVITE) and RFC 6026 §8.7 Timer L (INVITE after a 2xx): over
+            // UDP the request may still be retransmitted for 64·T1; absorb it rather than forward it again
             tx.UasState = UasState.Finished;
-            SetWait(tx, Settings.WtTimer);
+            SetWait(tx, tx.Local.Protocol.IsReliable() ? Settings.WtTimer : Math.Max(Settings.WtTimer, 64L * Settings.RetrTimer1));
         }
     }
 

@@ -46,7 +46,7 @@ public class ForkingTests
         Assert.Empty(h.Net.To(Uac, mark));
         Assert.Equal(SipMethod.Ack, Assert.Single(h.Net.To(Uas, mark)).Method);
         Assert.DoesNotContain(h.Router.Ran, r => r.Item1 == RouteTypes.Failure);
-        h.Clock.Advance(6000);
+        h.Clock.Advance(33_000);
         Assert.Equal(0, h.Layer.Count);
     }
 

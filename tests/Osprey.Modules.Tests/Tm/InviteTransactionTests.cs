@@ -43,7 +43,7 @@ public class InviteTransactionTests
         h.FromUas(ReplyTo(inv, 200, "OK"));
         Assert.Equal(200, Assert.Single(h.Net.To(Uac, mark)).StatusCode);
 
-        h.Clock.Advance(5000);
+        h.Clock.Advance(32_000); // Timer L (RFC 6026): 64·T1 over UDP
         Assert.Equal(0, h.Layer.Count);
         var stats = h.Tm.RpcStats();
         Assert.Equal(0, stats.Current);
@@ -294,7 +294,7 @@ public class InviteTransactionTests
         Assert.Equal(4, h.Net.To(Uas).Count);
         h.FromUas(ReplyTo(opt, 200, "OK"));
         Assert.Equal(200, h.Net.To(Uac).Single().StatusCode);
-        h.Clock.Advance(10000);
+        h.Clock.Advance(32_000); // Timer J: 64·T1 over UDP
         Assert.Equal(4, h.Net.To(Uas).Count);
         Assert.Equal(0, h.Layer.Count);
     }

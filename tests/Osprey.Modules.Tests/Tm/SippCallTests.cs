@@ -79,7 +79,9 @@ public class SippCallTests(ITestOutputHelper output)
     {
         int proxyPort = FreeUdpPort(), uasPort = FreeUdpPort(), uacPort = FreeUdpPort();
         var server = new SipServer(new CoreSettings(), new DefaultRouter());
-        var tm = new TmModule { Server = server, WtTimer = 2000, FrTimer = 10000 };
+        // T1 200 ms: Timers J and L (64·T1) keep finished transactions 12.8 s, longer than SIPp's UAC
+        // retransmits a BYE (500 ms doubling, 5 times) — shorter than the default 32 s, to keep the test short
+        var tm = new TmModule { Server = server, WtTimer = 2000, FrTimer = 10000, RetrTimer1 = 200, RetrTimer2 = 2000 };
         Assert.Null(tm.Init());
         var rr = new RrModule { Server = server };
         var mf = new MaxfwdModule { Server = server };
@@ -134,7 +136,7 @@ public class SippCallTests(ITestOutputHelper output)
             Assert.Equal(0, failed);
 
             // every transaction leaves the table once its wait time is over
-            var until = DateTime.UtcNow.AddSeconds(30);
+            var until = DateTime.UtcNow.AddSeconds(40);
             while (tm.Layer.Count > 0 && DateTime.UtcNow < until) Thread.Sleep(200);
             var stats = tm.RpcStats();
             output.WriteLine($"tm.stats after: current {stats.Current}, created {stats.Created}, freed {stats.Freed}, 2xx {stats.Tx2xx}");
