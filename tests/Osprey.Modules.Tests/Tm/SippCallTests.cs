@@ -77,6 +77,13 @@ public class SippCallTests(ITestOutputHelper output)
 
     private async Task RunCalls(int calls, int rate, int lost)
     {
+        // OSPREY_TM_SIPP_CALLS=calls,rate overrides the size of the loss-free run (for measurements)
+        var sizing = Environment.GetEnvironmentVariable("OSPREY_TM_SIPP_CALLS");
+        if (lost == 0 && sizing is not null && sizing.Split(',') is [var c, var r])
+        {
+            calls = int.Parse(c, CultureInfo.InvariantCulture);
+            rate = int.Parse(r, CultureInfo.InvariantCulture);
+        }
         int proxyPort = FreeUdpPort(), uasPort = FreeUdpPort(), uacPort = FreeUdpPort();
         var server = new SipServer(new CoreSettings(), new DefaultRouter());
         // T1 200 ms: Timers J and L (64·T1) keep finished transactions 12.8 s, longer than SIPp's UAC
@@ -118,9 +125,13 @@ public class SippCallTests(ITestOutputHelper output)
                 "-timeout", "90s", "-nostdin", "-trace_stat", "-stf", "uac.csv", "-trace_err", .. lossArgs,
                 "127.0.0.1:" + proxyPort.ToString(CultureInfo.InvariantCulture),
             ]);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
             var so = uac.StandardOutput.ReadToEndAsync();
             var se = uac.StandardError.ReadToEndAsync();
             Assert.True(uac.WaitForExit(120_000), "sipp uac did not finish");
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            output.WriteLine($"proxy process CPU {cpu.TotalMilliseconds:F0} ms over {wall.Elapsed.TotalSeconds:F1} s: {cpu.TotalMilliseconds * 1000 / calls:F0} µs per call");
             var errLog = Directory.GetFiles(dir.FullName, "uac_*errors.log");
             string errText = errLog.Length > 0 ? File.ReadAllText(errLog[0]) : "";
             var uasLog = Path.Combine(dir.FullName, "uas_errors.log");
