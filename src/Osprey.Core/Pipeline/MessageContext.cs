@@ -61,8 +61,12 @@ public sealed class MessageContext
     /// <summary>Flags of branch 0, the Request-URI itself (<c>setbflag(n)</c>, <c>$bf</c>).</summary>
     public ulong BranchFlags { get; set; }
 
-    /// <summary>Extra branches (<c>append_branch</c>).</summary>
+    /// <summary>The targets besides the Request-URI (<c>append_branch</c>, registrar lookup), for forking.</summary>
     public DestinationSet Branches { get; } = new();
+
+    /// <summary>The transaction (tm) this message belongs to, once tm has created or matched it; opaque
+    /// to the core.</summary>
+    public object? Transaction { get; set; }
 
     /// <summary>Return code of the last function or route() call (<c>$rc</c>, <c>$retcode</c>, <c>$?</c>).</summary>
     public int ReturnCode { get; set; }
@@ -111,6 +115,17 @@ public sealed class MessageContext
     /// <summary>Points a context made by <see cref="Create"/> at another message, clearing all per-message state.</summary>
     public void Load(SipMessage message, in InboundMessage inbound) => Reset(message, inbound);
 
+    /// <summary>
+    /// A context for a message kept beyond its receive callback (a transaction's request, when tm runs
+    /// a failure route from a timer or a reply). The message must be detached. Not pooled: these are rare.
+    /// </summary>
+    public static MessageContext ForStoredMessage(SipServer server, SipMessage message, IPEndPoint source, ListenEndpoint local, long connectionId)
+    {
+        var ctx = new MessageContext(server);
+        ctx.Reset(message, new InboundMessage(message.Buffer, source, local, connectionId));
+        return ctx;
+    }
+
     internal void Reset(SipMessage message, in InboundMessage inbound)
     {
         Message = message;
@@ -139,5 +154,6 @@ public sealed class MessageContext
         AddLocalRport = false;
         AdvertisedAddress = null;
         AdvertisedPort = 0;
+        Transaction = null;
     }
 }

@@ -50,6 +50,12 @@ public sealed class SipServer : IInboundHandler
     public SipResolver Dns { get; }
     public Myself Myself { get; private set; }
 
+    /// <summary>The transaction layer (tm) when loaded: replies go through it before stateless forwarding.</summary>
+    public ITransactionLayer? TransactionLayer { get; set; }
+
+    /// <summary>The current routing logic (for modules that run named routes through <see cref="IRouteRunner"/>).</summary>
+    public IMessageRouter Router => Volatile.Read(ref _router);
+
     public ISipSender Sender => _sender ?? throw new InvalidOperationException("no transport attached");
 
     public IReadOnlyList<ListenEndpoint> Listeners => _listeners;
@@ -138,7 +144,15 @@ public sealed class SipServer : IInboundHandler
         {
             router.OnRequest(ctx);
         }
-        else if (!router.OnReply(ctx) || !Forwarder.ForwardReply(ctx))
+        else if (!router.OnReply(ctx))
+        {
+            Stats.DropReplies.Increment();
+        }
+        else if (TransactionLayer is { } tm && tm.OnReply(ctx))
+        {
+            // relayed or absorbed by its client transaction
+        }
+        else if (!Forwarder.ForwardReply(ctx))
         {
             Stats.DropReplies.Increment();
         }

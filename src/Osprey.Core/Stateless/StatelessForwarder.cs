@@ -9,6 +9,9 @@ using Osprey.Transport;
 
 namespace Osprey.Core.Stateless;
 
+/// <summary>Where a request goes: protocol, address and the local socket it leaves from.</summary>
+public readonly record struct NextHop(SipProtocol Protocol, IPEndPoint Destination, ListenEndpoint Local);
+
 /// <summary>Why a stateless forward did not happen; the caller may answer with the suggested status.</summary>
 public readonly record struct ForwardOutcome(bool Sent, int Status, string Reason)
 {
@@ -54,39 +57,52 @@ public sealed class StatelessForwarder
             ed.AppendHeaderLine(line[..(14 + n)]);
         }
 
-        if (!NextHop(ctx, out var target, out var outcome)) return outcome;
-        if (!target.IsSipOrSips) return new ForwardOutcome(false, 416, "Unsupported URI Scheme");
-        SipProtocol? explicitProto = null;
-        if (target.TransportParam.Length > 0)
-        {
-            explicitProto = ProtocolFor(target);
-            if (explicitProto is null) return new ForwardOutcome(false, 503, "Unsupported transport");
-        }
-        // RFC 3263: maddr overrides the host; no port means SRV may apply
-        var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
-        var status = _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved);
-        if (status == DnsStatus.Pending) return ForwardOutcome.Pending;
-        if (status != DnsStatus.Ok) return new ForwardOutcome(false, 478, "Unresolvable destination");
-        var proto = resolved.Protocol;
-        var dest = resolved.EndPoint;
-        var local = ctx.SendSocket ?? _server.ListenerFor(proto, dest.AddressFamily);
-        if (local is null) return new ForwardOutcome(false, 503, "No listener for transport");
-
+        if (!TryResolveNextHop(msg, ctx.DestinationUri, ctx.NewRequestUri, ctx.SendSocket, out var hop, out var outcome)) return outcome;
+        var local = hop.Local;
         if (ctx.NewRequestUri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
         AddVia(ctx, local);
-        using var bytes = ed.Apply(ensureContentLength: proto.IsReliable());
-        var r = _server.Sender.Send(proto, dest, bytes.Span, local);
+        using var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable());
+        var r = _server.Sender.Send(hop.Protocol, hop.Destination, bytes.Span, local);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
         _server.Stats.FwdRequests.Increment();
         return ForwardOutcome.Ok;
     }
 
-    private bool NextHop(MessageContext ctx, out SipUri target, out ForwardOutcome outcome)
+    /// <summary>
+    /// Where a request goes (RFC 3261 §16.6 steps 6–7, §18.1.1): the destination URI when given, else
+    /// the message's top Route, else the Request-URI (<paramref name="requestUri"/> when rewritten);
+    /// then protocol, address and the local socket to send from. Shared by stateless and stateful (tm)
+    /// forwarding. A failure carries the status to answer with.
+    /// </summary>
+    public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, out NextHop hop, out ForwardOutcome outcome)
     {
-        var msg = ctx.Message;
+        hop = default;
+        if (!TargetUri(msg, destinationUri, requestUri, out var target, out outcome)) return false;
+        if (!target.IsSipOrSips) { outcome = new ForwardOutcome(false, 416, "Unsupported URI Scheme"); return false; }
+        SipProtocol? explicitProto = null;
+        if (target.TransportParam.Length > 0)
+        {
+            explicitProto = ProtocolFor(target);
+            if (explicitProto is null) { outcome = new ForwardOutcome(false, 503, "Unsupported transport"); return false; }
+        }
+        // RFC 3263: maddr overrides the host; no port lets SRV (and NAPTR) apply
+        var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
+        var status = _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved);
+        if (status == DnsStatus.Pending) { outcome = ForwardOutcome.Pending; return false; }
+        if (status != DnsStatus.Ok) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
+        var proto = resolved.Protocol;
+        var dest = resolved.EndPoint;
+        var local = sendSocket ?? _server.ListenerFor(proto, dest.AddressFamily);
+        if (local is null) { outcome = new ForwardOutcome(false, 503, "No listener for transport"); return false; }
+        hop = new NextHop(proto, dest, local);
+        return true;
+    }
+
+    private static bool TargetUri(SipMessage msg, string? destinationUri, string? requestUri, out SipUri target, out ForwardOutcome outcome)
+    {
         outcome = default;
         ReadOnlyMemory<byte> text;
-        if (ctx.DestinationUri is not null) text = System.Text.Encoding.UTF8.GetBytes(ctx.DestinationUri);
+        if (destinationUri is not null) text = System.Text.Encoding.UTF8.GetBytes(destinationUri);
         else
         {
             int ri = msg.IndexOf(HeaderId.Route);
@@ -103,7 +119,7 @@ public sealed class StatelessForwarder
                 target = default;
                 return false;
             }
-            if (ctx.NewRequestUri is not null) text = System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri);
+            if (requestUri is not null) text = System.Text.Encoding.UTF8.GetBytes(requestUri);
             else
             {
                 target = msg.RequestUri;
@@ -151,16 +167,23 @@ public sealed class StatelessForwarder
             h.Add(num[..n]);
         }
         h.Add(ctx.NewRequestUri is null ? msg.RequestUriText : System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
-        Span<byte> hex = stackalloc byte[16];
-        h.WriteHex(hex);
-        var ed = ctx.Editor;
-        ed.BeginInsert(msg.HeadersStart);
+        Span<byte> branch = stackalloc byte[9 + 16];
+        "z9hG4bKsl"u8.CopyTo(branch);
+        h.WriteHex(branch[9..]);
+        InsertVia(ctx.Editor, local, branch);
+    }
+
+    /// <summary>Adds our Via on top of the edited message (RFC 3261 §16.6 step 8): the socket's protocol
+    /// and sent-by, and <paramref name="branch"/> (which must start with the magic cookie).</summary>
+    public static void InsertVia(Sip.Builder.MessageEditor ed, ListenEndpoint local, ReadOnlySpan<byte> branch)
+    {
+        ed.BeginInsert(ed.Message.HeadersStart);
         ed.Write("Via: "u8);
         ed.Write(local.ViaProtocolUtf8);
         ed.Write((byte)' ');
         ed.Write(local.SentByUtf8);
-        ed.Write(";branch=z9hG4bKsl"u8);
-        ed.Write(hex);
+        ed.Write(";branch="u8);
+        ed.Write(branch);
         ed.Write("\r\n"u8);
         ed.EndInsert();
     }
@@ -173,7 +196,7 @@ public sealed class StatelessForwarder
         ref readonly var top = ref msg.TopVia;
         if (!top.IsValid || !_server.Myself.IsMyself(top.Host, top.Port)) return false;
         if (!msg.TryGetVia(1, out var next)) return false; // a reply to a request we originated
-        RemoveTopVia(ctx);
+        RemoveTopVia(ctx.Editor, msg);
         var proto = ViaProtocol(next.Transport);
         if (proto is null) return false;
         var host = next.MaddrRange.Length > 0 ? next.Maddr : next.ReceivedRange.Length > 0 ? next.Received : next.Host;
@@ -187,9 +210,10 @@ public sealed class StatelessForwarder
         return r == SendResult.Sent;
     }
 
-    private static void RemoveTopVia(MessageContext ctx)
+    /// <summary>Records the removal of a reply's top via-parm (ours), keeping any other via-parms of
+    /// the same line (RFC 3261 §16.7 step 9).</summary>
+    public static void RemoveTopVia(Sip.Builder.MessageEditor ed, SipMessage msg)
     {
-        var msg = ctx.Message;
         int vi = msg.IndexOf(HeaderId.Via);
         ref readonly var h = ref msg.Header(vi);
         var e = HeaderValues.Split(msg.Span, h.Value);
@@ -197,11 +221,11 @@ public sealed class StatelessForwarder
         var first = e.Current;
         if (!e.MoveNext())
         {
-            ctx.Editor.RemoveHeader(vi);
+            ed.RemoveHeader(vi);
             return;
         }
         // several via-parms on one line: delete the first one and its comma
-        ctx.Editor.Delete(first.Start, e.Current.Start - first.Start);
+        ed.Delete(first.Start, e.Current.Start - first.Start);
     }
 
     private static SipProtocol? ViaProtocol(ReadOnlySpan<byte> token)

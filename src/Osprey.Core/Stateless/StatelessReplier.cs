@@ -27,12 +27,25 @@ public sealed class StatelessReplier
         ReadOnlySpan<byte> contentType = default, ReadOnlySpan<byte> body = default)
     {
         var msg = ctx.Message;
-        ref readonly var via = ref msg.TopVia;
-        if (!via.IsValid || msg.Method == SipMethod.Ack) return false; // never answer an ACK (RFC 3261 §17.2.1)
-
+        if (!msg.TopVia.IsValid || msg.Method == SipMethod.Ack) return false; // never answer an ACK (RFC 3261 §17.2.1)
         Span<byte> tag = stackalloc byte[16];
         ToTagFor(msg, tag);
-        bool fillRport = via.HasRport || ctx.ForceRport || _server.Settings.ForceRport;
+        using var bytes = BuildReply(ctx, status, reason, tag, extraHeaders, contentType, body, out bool fillRport);
+        var dest = ReplyDestination(ctx, fillRport);
+        if (dest is null) return false;
+        var r = _server.Sender.Send(ctx.Protocol, dest, bytes.Span, ctx.Local, ctx.ConnectionId);
+        return r == SendResult.Sent;
+    }
+
+    /// <summary>Builds a reply to the context's request (RFC 3261 §8.2.6) with received/rport filled as
+    /// §18.2.1 and RFC 3581 say and the Server header; shared with stateful replies (tm).
+    /// <paramref name="fillRport"/> tells <see cref="ReplyDestination"/> to use the source port.</summary>
+    public PooledBytes BuildReply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag,
+        ReadOnlySpan<byte> extraHeaders, ReadOnlySpan<byte> contentType, ReadOnlySpan<byte> body, out bool fillRport)
+    {
+        var msg = ctx.Message;
+        ref readonly var via = ref msg.TopVia;
+        fillRport = via.HasRport || ctx.ForceRport || _server.Settings.ForceRport;
         // RFC 3261 §18.2.1: received when sent-by differs from the packet's source address;
         // RFC 3581 §4: always when rport is filled in
         Span<byte> received = stackalloc byte[48];
@@ -44,7 +57,7 @@ public sealed class StatelessReplier
         _serverHeader.CopyTo(extra[extraHeaders.Length..]);
         var opts = new ReplyOptions
         {
-            ToTag = tag,
+            ToTag = toTag,
             Received = received[..receivedLen],
             Rport = fillRport ? ctx.Source.Port : 0,
             ForceRport = ctx.ForceRport || _server.Settings.ForceRport,
@@ -52,11 +65,7 @@ public sealed class StatelessReplier
             ContentType = contentType,
             Body = body,
         };
-        using var bytes = ReplyBuilder.Build(msg, status, reason, opts);
-        var dest = ReplyDestination(ctx, fillRport);
-        if (dest is null) return false;
-        var r = _server.Sender.Send(ctx.Protocol, dest, bytes.Span, ctx.Local, ctx.ConnectionId);
-        return r == SendResult.Sent;
+        return ReplyBuilder.Build(msg, status, reason, opts);
     }
 
     private static bool SameHost(ReadOnlySpan<byte> viaHost, ReadOnlySpan<byte> ip)
@@ -81,7 +90,7 @@ public sealed class StatelessReplier
     }
 
     /// <summary>RFC 3261 §18.2.2 with RFC 3581: where a reply to this request goes.</summary>
-    internal IPEndPoint? ReplyDestination(MessageContext ctx, bool useSourcePort)
+    public IPEndPoint? ReplyDestination(MessageContext ctx, bool useSourcePort)
     {
         ref readonly var via = ref ctx.Message.TopVia;
         if (ctx.Protocol.IsReliable()) return ctx.Source; // same connection

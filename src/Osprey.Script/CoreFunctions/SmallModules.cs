@@ -68,7 +68,7 @@ public sealed class KexModule : ModuleBase
             return 1;
         }
         if (branch - 1 >= ctx.Branches.Count) return -1;
-        var b = ctx.Branches[branch - 1];
+        ref var b = ref ctx.Branches[branch - 1];
         b.Flags = set ? b.Flags | bit : b.Flags & ~bit;
         return 1;
     }
@@ -112,7 +112,7 @@ public sealed class CorexModule : ModuleBase
     public int AppendBranch(MessageContext ctx)
     {
         var uri = ctx.NewRequestUri ?? Values.Utf8(ctx.Message.RequestUriText);
-        ctx.Branches.Add(uri, ctx.DestinationUri, -1, ctx.BranchFlags);
+        ctx.Branches.Add(uri, ctx.DestinationUri, -1, flags: ctx.BranchFlags);
         return 1;
     }
 

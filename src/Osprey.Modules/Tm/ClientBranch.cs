@@ -1,0 +1,68 @@
+using System.Net;
+using Osprey.Sip.Message;
+using Osprey.Transport;
+
+namespace Osprey.Modules.Tm;
+
+/// <summary>
+/// One client transaction of a proxy transaction (RFC 3261 §17.1, §16.6): the request as sent to one
+/// target, its retransmission and final-response timers, the replies it received and its CANCEL.
+/// Guarded by the owning <see cref="Transaction"/>'s lock.
+/// </summary>
+internal sealed class ClientBranch
+{
+    public ClientBranch(Transaction tx, int index) { Transaction = tx; Index = index; }
+
+    public Transaction Transaction { get; }
+    public int Index { get; }
+
+    /// <summary>Serial forking leg this branch belongs to (failure_reply_mode).</summary>
+    public int Leg;
+
+    public string Uri = "";
+    public string? DestinationUri;
+
+    /// <summary>The request exactly as sent (retransmitted as is) and its parsed form (for ACK/CANCEL).</summary>
+    public byte[] Request = [];
+    public SipMessage Sent = null!;
+    public byte[] ViaBranch = [];
+
+    public SipProtocol Protocol;
+    public IPEndPoint Destination = null!;
+    public ListenEndpoint Local = null!;
+
+    /// <summary>Highest status received (or faked); 0 none yet.</summary>
+    public int Status;
+    public bool Faked;
+    public bool EverReplied;
+
+    /// <summary>The final reply kept for best-response selection (detached); null when faked.</summary>
+    public SipMessage? FinalReply;
+
+    public TmTimer RetrTimer;
+    public int RetrIntervalMs;
+    public TmTimer FrTimer;
+    public long FrDeadline;
+
+    /// <summary>ACK for a non-2xx final reply (RFC 3261 §17.1.1.3), resent for each retransmitted final.</summary>
+    public byte[]? Ack;
+
+    public CancelState Cancel;
+    public byte[]? CancelRequest;
+    public TmTimer CancelTimer;
+    public int CancelIntervalMs;
+    public long CancelDeadline;
+    public string? CancelReason;
+
+    public bool IsPending => Status < 200;
+}
+
+internal enum CancelState : byte
+{
+    None,
+
+    /// <summary>Wanted, but no provisional reply yet (cancel_b_method 1): sent when one arrives.</summary>
+    Pending,
+    Sent,
+    Replied,
+}

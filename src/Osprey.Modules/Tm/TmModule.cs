@@ -1,0 +1,461 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
+using Osprey.Sip.Message;
+using Osprey.Transport;
+
+namespace Osprey.Modules.Tm;
+
+/// <summary>
+/// The tm module: the script surface of the <see cref="TransactionLayer"/> with Kamailio's function,
+/// parameter, pseudo-variable, RPC and statistics names.
+/// </summary>
+[Module("tm")]
+public sealed class TmModule : ModuleBase, IDisposable
+{
+    private readonly ConcurrentDictionary<string, Regex> _statusPatterns = new(StringComparer.Ordinal);
+    private Core.Timers.TimingWheel? _ownWheel;
+    private TransactionLayer? _layer;
+
+    public TmSettings Settings { get; } = new();
+
+    /// <summary>Deadline source; the server's timing wheel, or a manual clock in tests. Set before Init.</summary>
+    public ITmScheduler? Scheduler { get; set; }
+
+    public TransactionLayer Layer => _layer ?? throw new InvalidOperationException("tm is not initialised");
+
+    [ModParam("fr_timer")] public int FrTimer { get => Settings.FrTimer; set => Settings.FrTimer = value; }
+    [ModParam("fr_inv_timer")] public int FrInvTimer { get => Settings.FrInvTimer; set => Settings.FrInvTimer = value; }
+    [ModParam("max_inv_lifetime")] public int MaxInvLifetime { get => Settings.MaxInvLifetime; set => Settings.MaxInvLifetime = value; }
+    [ModParam("max_noninv_lifetime")] public int MaxNonInvLifetime { get => Settings.MaxNonInvLifetime; set => Settings.MaxNonInvLifetime = value; }
+    [ModParam("wt_timer")] public int WtTimer { get => Settings.WtTimer; set => Settings.WtTimer = value; }
+    [ModParam("retr_timer1")] public int RetrTimer1 { get => Settings.RetrTimer1; set => Settings.RetrTimer1 = value; }
+    [ModParam("retr_timer2")] public int RetrTimer2 { get => Settings.RetrTimer2; set => Settings.RetrTimer2 = value; }
+    [ModParam("failure_reply_mode")] public int FailureReplyMode { get => Settings.FailureReplyMode; set => Settings.FailureReplyMode = value; }
+    [ModParam("restart_fr_on_each_reply")] public int RestartFrOnEachReply { get => Settings.RestartFrOnEachReply ? 1 : 0; set => Settings.RestartFrOnEachReply = value != 0; }
+    [ModParam("auto_inv_100")] public int AutoInv100 { get => Settings.AutoInv100 ? 1 : 0; set => Settings.AutoInv100 = value != 0; }
+    [ModParam("auto_inv_100_reason")] public string AutoInv100Reason { get => Settings.AutoInv100Reason; set => Settings.AutoInv100Reason = value; }
+    [ModParam("noisy_ctimer")] public int NoisyCtimer { get => Settings.NoisyCtimer ? 1 : 0; set => Settings.NoisyCtimer = value != 0; }
+    [ModParam("unmatched_cancel")] public int UnmatchedCancel { get => Settings.UnmatchedCancel; set => Settings.UnmatchedCancel = value; }
+    [ModParam("cancel_b_method")] public int CancelBMethod { get => Settings.CancelBMethod; set => Settings.CancelBMethod = value; }
+    [ModParam("e2e_cancel_reason")] public int E2eCancelReason { get => Settings.E2eCancelReason ? 1 : 0; set => Settings.E2eCancelReason = value != 0; }
+    [ModParam("local_cancel_reason")] public int LocalCancelReason { get => Settings.LocalCancelReason ? 1 : 0; set => Settings.LocalCancelReason = value != 0; }
+    [ModParam("remap_503_500")] public int Remap503To500 { get => Settings.Remap503To500 ? 1 : 0; set => Settings.Remap503To500 = value != 0; }
+    [ModParam("hash_size")] public int HashSize { get => Settings.HashSize; set => Settings.HashSize = value; }
+    [ModParam("max_branches")] public int MaxBranches { get => Settings.MaxBranches; set => Settings.MaxBranches = value; }
+
+    public override string? Init()
+    {
+        var s = Settings;
+        if (s.RetrTimer1 <= 0 || s.RetrTimer2 < s.RetrTimer1) return "tm: retr_timer1 must be positive and not above retr_timer2";
+        if (s.FrTimer <= 0 || s.FrInvTimer <= 0 || s.WtTimer < 0) return "tm: fr_timer and fr_inv_timer must be positive, wt_timer not negative";
+        if (s.FailureReplyMode is < 0 or > 3) return "tm: failure_reply_mode must be 0, 1, 2 or 3";
+        if (s.CancelBMethod is < 0 or > 2) return "tm: cancel_b_method must be 0, 1 or 2";
+        if (s.UnmatchedCancel is < 0 or > 2) return "tm: unmatched_cancel must be 0, 1 or 2";
+        if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
+        // the host passes the server's shared wheel; standing alone, tm brings its own
+        var scheduler = Scheduler ??= new WheelTmScheduler(_ownWheel = new Core.Timers.TimingWheel());
+        _layer = new TransactionLayer(Server, s, scheduler);
+        Server.TransactionLayer = _layer;
+        return null;
+    }
+
+    public override void Stop() => Dispose();
+
+    public void Dispose()
+    {
+        _ownWheel?.Dispose();
+        _ownWheel = null;
+    }
+
+    // ---------------------------------------------------------------- relaying
+
+    [Function("t_relay", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelay(MessageContext ctx) => Layer.Relay(ctx);
+
+    [Function("t_relay", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelay(MessageContext ctx, string host, int port) => Layer.Relay(ctx, Target(host, port, ctx.Protocol.Name()));
+
+    [Function("t_relay_to_udp", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToUdp(MessageContext ctx) => RelayOver(ctx, "udp");
+
+    [Function("t_relay_to_udp", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToUdp(MessageContext ctx, string host, int port) => Layer.Relay(ctx, Target(host, port, "udp"));
+
+    [Function("t_relay_to_tcp", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToTcp(MessageContext ctx) => RelayOver(ctx, "tcp");
+
+    [Function("t_relay_to_tcp", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToTcp(MessageContext ctx, string host, int port) => Layer.Relay(ctx, Target(host, port, "tcp"));
+
+    private int RelayOver(MessageContext ctx, string transport)
+    {
+        // the Request-URI's (or $du's) host and port, over the named transport
+        var uri = ctx.DestinationUri ?? ctx.NewRequestUri;
+        Sip.Uri.SipUri parsed;
+        if (uri is not null) { if (!Sip.Uri.SipUri.TryParse(uri, out parsed)) return -1; }
+        else parsed = ctx.Message.RequestUri;
+        if (!parsed.IsSipOrSips) return -1;
+        return Layer.Relay(ctx, Target(parsed.HostString, parsed.Port, transport));
+    }
+
+    private static string Target(string host, int port, string transport) =>
+        "sip:" + host + (port > 0 ? ":" + port.ToString(CultureInfo.InvariantCulture) : "") + ";transport=" + transport;
+
+    [Function("t_newtran", RouteTypes.Request)]
+    public int TNewTran(MessageContext ctx) => Layer.NewTransaction(ctx, out _);
+
+    [Function("t_reply", RouteTypes.Request | RouteTypes.Failure)]
+    public int TReply(MessageContext ctx, int code, string reason) => Layer.Reply(ctx, code, reason) ? 1 : -1;
+
+    [Function("t_release", RouteTypes.Request)]
+    public int TRelease(MessageContext ctx) => Layer.Release(ctx);
+
+    /// <summary>t_check_trans(): Kamailio's rules per kind of message (see the tm manual).</summary>
+    [Function("t_check_trans", RouteTypes.Request | RouteTypes.OnReply | RouteTypes.CoreReply | RouteTypes.Branch | RouteTypes.Failure)]
+    public int TCheckTrans(MessageContext ctx)
+    {
+        var msg = ctx.Message;
+        var layer = Layer;
+        if (msg.IsReply)
+        {
+            return layer.TryParseBranchId(msg.TopVia.Branch, out int bucket, out uint label, out _) && layer.Table.Find(bucket, label) is not null ? 1 : -1;
+        }
+        if (TransactionLayer.Current(ctx) is not null) return 1;
+        switch (msg.Method)
+        {
+            case SipMethod.Cancel:
+                return layer.InviteOf(msg) is not null ? 1 : -1;
+            case SipMethod.Ack:
+                if (layer.NegativeAckTarget(msg) is { } inv)
+                {
+                    layer.AbsorbAck(inv);
+                    return 0; // the ACK of a negative reply ends here
+                }
+                return -1;
+            default:
+                if (layer.Lookup(msg) is not null)
+                {
+                    layer.NewTransaction(ctx, out _); // a retransmission: resends the last reply
+                    ctx.Transaction = null;
+                    return 0;
+                }
+                return -1;
+        }
+    }
+
+    // ---------------------------------------------------------------- route bindings
+
+    [Function("t_on_failure", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch)]
+    public int TOnFailure(MessageContext ctx, string route) => Bind(ctx, route, static (tx, r) => tx.OnFailure = r, static (p, r) => p.OnFailure = r);
+
+    [Function("t_on_reply", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
+    public int TOnReply(MessageContext ctx, string route) => Bind(ctx, route, static (tx, r) => tx.OnReply = r, static (p, r) => p.OnReply = r);
+
+    [Function("t_on_branch", RouteTypes.Request | RouteTypes.Failure)]
+    public int TOnBranch(MessageContext ctx, string route) => Bind(ctx, route, static (tx, r) => tx.OnBranch = r, static (p, r) => p.OnBranch = r);
+
+    [Function("t_on_branch_failure", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch)]
+    public int TOnBranchFailure(MessageContext ctx, string route) => Bind(ctx, route, static (tx, r) => tx.OnBranchFailure = r, static (p, r) => p.OnBranchFailure = r);
+
+    private static int Bind(MessageContext ctx, string route, Action<Transaction, string?> onTx, Action<PendingBindings, string?> onPending)
+    {
+        var name = string.IsNullOrEmpty(route) ? null : route;
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is not null)
+        {
+            lock (tx.Gate) onTx(tx, name);
+        }
+        else
+        {
+            onPending(PendingBindings.For(ctx), name);
+        }
+        return 1;
+    }
+
+    [Function("t_is_set", RouteTypes.Any)]
+    public int TIsSet(MessageContext ctx, string target)
+    {
+        var tx = TransactionLayer.Current(ctx);
+        var p = PendingBindings.Peek(ctx);
+        string? v = target switch
+        {
+            "branch_route" => tx?.OnBranch ?? p?.OnBranch,
+            "failure_route" => tx?.OnFailure ?? p?.OnFailure,
+            "onreply_route" => tx?.OnReply ?? p?.OnReply,
+            "branch_failure_route" => tx?.OnBranchFailure ?? p?.OnBranchFailure,
+            _ => null,
+        };
+        return v is null ? -1 : 1;
+    }
+
+    // ---------------------------------------------------------------- state tests
+
+    [Function("t_check_status", RouteTypes.Request | RouteTypes.Failure | RouteTypes.OnReply | RouteTypes.Branch)]
+    public int TCheckStatus(MessageContext ctx, string pattern)
+    {
+        int code = ReplyCode(ctx);
+        if (code <= 0) return -1;
+        var re = _statusPatterns.GetOrAdd(pattern, static p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
+        Span<char> digits = stackalloc char[4];
+        code.TryFormat(digits, out int n, provider: CultureInfo.InvariantCulture);
+        return re.IsMatch(digits[..n]) ? 1 : -1;
+    }
+
+    [Function("t_is_canceled", RouteTypes.Request | RouteTypes.Failure | RouteTypes.OnReply | RouteTypes.Branch)]
+    public int TIsCanceled(MessageContext ctx) => TransactionLayer.Current(ctx) is { IsCanceled: true } ? 1 : -1;
+
+    [Function("t_branch_timeout", RouteTypes.Failure | RouteTypes.Event)]
+    public int TBranchTimeout(MessageContext ctx) => FailedBranch(ctx) is { Faked: true, Status: 408 } ? 1 : -1;
+
+    [Function("t_branch_replied", RouteTypes.Failure | RouteTypes.Event)]
+    public int TBranchReplied(MessageContext ctx) => FailedBranch(ctx) is { EverReplied: true } ? 1 : -1;
+
+    [Function("t_any_timeout", RouteTypes.Any)]
+    public int TAnyTimeout(MessageContext ctx) => AnyBranch(ctx, static b => b.Faked && b.Status == 408) ? 1 : -1;
+
+    [Function("t_any_replied", RouteTypes.Any)]
+    public int TAnyReplied(MessageContext ctx) => AnyBranch(ctx, static b => b.EverReplied) ? 1 : -1;
+
+    private static ClientBranch? FailedBranch(MessageContext ctx)
+    {
+        ref readonly var f = ref RouteFrame.Current;
+        var tx = f.Transaction;
+        if (tx is null || f.Branch < 0 || f.Branch >= tx.BranchCount) return null;
+        return tx.Branches[f.Branch];
+    }
+
+    private static bool AnyBranch(MessageContext ctx, Func<ClientBranch, bool> test)
+    {
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is null) return false;
+        lock (tx.Gate)
+        {
+            for (int i = 0; i < tx.BranchCount; i++)
+            {
+                if (test(tx.Branches[i])) return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    [Function("t_set_fr", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
+    public int TSetFr(MessageContext ctx, int frInv) => TSetFr(ctx, frInv, 0);
+
+    [Function("t_set_fr", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
+    public int TSetFr(MessageContext ctx, int frInv, int fr)
+    {
+        if (frInv < 0 || fr < 0) return -1;
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is not null)
+        {
+            lock (tx.Gate)
+            {
+                if (frInv > 0) tx.FrInvTimeoutMs = frInv;
+                if (fr > 0) tx.FrTimeoutMs = fr;
+            }
+            return 1;
+        }
+        var p = PendingBindings.For(ctx);
+        if (frInv > 0) p.FrInvMs = frInv;
+        if (fr > 0) p.FrMs = fr;
+        return 1;
+    }
+
+    [Function("t_reset_fr", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
+    public int TResetFr(MessageContext ctx)
+    {
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is not null)
+        {
+            lock (tx.Gate) tx.FrInvTimeoutMs = tx.FrTimeoutMs = 0;
+        }
+        else
+        {
+            var p = PendingBindings.For(ctx);
+            p.FrMs = p.FrInvMs = 0;
+        }
+        return 1;
+    }
+
+    [Function("t_drop_replies", RouteTypes.Failure)]
+    public int TDropReplies(MessageContext ctx) => TDropReplies(ctx, "a");
+
+    /// <summary>t_drop_replies("a"|"l"|"n"): which earlier replies the next serial leg forgets.</summary>
+    [Function("t_drop_replies", RouteTypes.Failure)]
+    public int TDropReplies(MessageContext ctx, string mode)
+    {
+        int m = mode switch { "n" => 0, "l" => 2, _ => 1 };
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is null) return -1;
+        lock (tx.Gate) tx.DropRepliesMode = m;
+        return 1;
+    }
+
+    // ---------------------------------------------------------------- serial forking by q (RFC 3261 §16.6)
+
+    [Function("t_load_contacts", RouteTypes.Request | RouteTypes.Failure)]
+    public int TLoadContacts(MessageContext ctx) => TLoadContacts(ctx, 0);
+
+    /// <summary>Moves the Request-URI and the destination set into the contact list, highest q first.
+    /// Nothing happens when every target has the same q (plain parallel forking stays).</summary>
+    [Function("t_load_contacts", RouteTypes.Request | RouteTypes.Failure)]
+    public int TLoadContacts(MessageContext ctx, int mode)
+    {
+        var set = ctx.Branches;
+        if (set.Count == 0) return 1;
+        var list = new List<Destination>(set.Count + 1)
+        {
+            new Destination
+            {
+                Uri = ctx.NewRequestUri ?? System.Text.Encoding.UTF8.GetString(ctx.Message.RequestUriText),
+                DestinationUri = ctx.DestinationUri,
+                Q = 1000,
+                Socket = ctx.SendSocket,
+            },
+        };
+        bool same = true;
+        for (int i = 0; i < set.Count; i++)
+        {
+            var d = set[i];
+            if (d.Q < 0) d.Q = 1000;
+            same &= d.Q == list[0].Q;
+            list.Add(d);
+        }
+        if (same) return 1;
+        // stable: equal q keeps the order the targets were added in
+        var ordered = new List<Destination>(list.Count);
+        for (int q = 1000; ordered.Count < list.Count && q >= 0; q--)
+        {
+            foreach (var d in list)
+            {
+                if (d.Q == q) ordered.Add(d);
+            }
+        }
+        set.Clear();
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is not null)
+        {
+            lock (tx.Gate) tx.Contacts = ordered;
+        }
+        else
+        {
+            PendingBindings.For(ctx).Contacts = ordered;
+        }
+        return 1;
+    }
+
+    /// <summary>Takes the highest-q group of the loaded contacts: the first becomes the Request-URI, the
+    /// others branches. 1 done, -2 nothing left, -1 error.</summary>
+    [Function("t_next_contacts", RouteTypes.Request | RouteTypes.Failure)]
+    public int TNextContacts(MessageContext ctx)
+    {
+        var tx = TransactionLayer.Current(ctx);
+        List<Destination>? list;
+        if (tx is not null)
+        {
+            lock (tx.Gate) list = tx.Contacts;
+        }
+        else
+        {
+            list = PendingBindings.Peek(ctx)?.Contacts;
+        }
+        if (list is null || list.Count == 0) return -2;
+        lock (list)
+        {
+            int q = list[0].Q;
+            int n = 0;
+            while (n < list.Count && list[n].Q == q) n++;
+            ctx.NewRequestUri = list[0].Uri;
+            ctx.DestinationUri = list[0].DestinationUri;
+            if (list[0].Socket is not null) ctx.SendSocket = list[0].Socket;
+            ctx.Branches.Clear();
+            for (int i = 1; i < n; i++) ctx.Branches.Add(list[i]);
+            list.RemoveRange(0, n);
+        }
+        return 1;
+    }
+
+    // ---------------------------------------------------------------- pseudo-variables
+
+    [PseudoVar("T_branch_idx")]
+    public PvValue TBranchIdx(MessageContext ctx, string? inner)
+    {
+        ref readonly var f = ref RouteFrame.Current;
+        return PvValue.FromInt(f.Transaction is not null && f.Type != RouteTypes.Failure ? Math.Max(0, f.Branch) : 0);
+    }
+
+    [PseudoVar("T_reply_code")]
+    public PvValue TReplyCode(MessageContext ctx, string? inner) => PvValue.FromInt(ReplyCode(ctx));
+
+    [PseudoVar("T_req")]
+    public PvValue TReq(MessageContext ctx, string? inner) => MessagePv.Get(TransactionLayer.Current(ctx)?.Request, inner);
+
+    [PseudoVar("T_rpl")]
+    public PvValue TRpl(MessageContext ctx, string? inner)
+    {
+        ref readonly var f = ref RouteFrame.Current;
+        return MessagePv.Get(f.Reply ?? (ctx.Message.IsReply ? ctx.Message : null), inner);
+    }
+
+    private static int ReplyCode(MessageContext ctx)
+    {
+        ref readonly var f = ref RouteFrame.Current;
+        if (f.Transaction is not null && f.ReplyCode > 0) return f.ReplyCode;
+        if (ctx.Message.IsReply) return ctx.Message.StatusCode;
+        return TransactionLayer.Current(ctx)?.UasStatus ?? 0;
+    }
+
+    // ---------------------------------------------------------------- RPC and statistics
+
+    /// <summary>Numbers of tm.stats (Kamailio's field names).</summary>
+    public sealed record TmStatsSnapshot(long Current, long Waiting, long Total, long TotalLocal, long RplReceived, long RplGenerated, long RplSent,
+        long Created, long Freed, long Tx6xx, long Tx5xx, long Tx4xx, long Tx3xx, long Tx2xx);
+
+    [Rpc("tm.stats", "Transaction statistics: current, total, replies, by class")]
+    public TmStatsSnapshot RpcStats()
+    {
+        var s = Layer.Stats;
+        long waiting = 0;
+        foreach (var t in Layer.Table.Snapshot())
+        {
+            if (t.UasStatus >= 200) waiting++;
+        }
+        return new TmStatsSnapshot(Layer.Count, waiting, Interlocked.Read(ref s.UasTransactions), Interlocked.Read(ref s.RplGenerated),
+            Interlocked.Read(ref s.RplReceived), Interlocked.Read(ref s.RplGenerated), Interlocked.Read(ref s.RplRelayed) + Interlocked.Read(ref s.RplGenerated),
+            Interlocked.Read(ref s.Created), Interlocked.Read(ref s.Freed), s.Tx6xx, s.Tx5xx, s.Tx4xx, s.Tx3xx, s.Tx2xx);
+    }
+
+    public sealed record TmListEntry(string Method, string CallId, uint CSeq, int Status, int Branches, bool Canceled, string RequestUri);
+
+    [Rpc("tm.list", "List the transactions in the table")]
+    public List<TmListEntry> RpcList()
+    {
+        var list = new List<TmListEntry>();
+        foreach (var t in Layer.Table.Snapshot())
+        {
+            list.Add(new TmListEntry(System.Text.Encoding.UTF8.GetString(t.MethodText), t.CallIdString, t.CSeqNumber, t.UasStatus, t.BranchCount,
+                t.Canceled, System.Text.Encoding.UTF8.GetString(t.RequestUriText)));
+        }
+        return list;
+    }
+
+    /// <summary>tm.cancel callid cseq: cancels the pending branches of that INVITE transaction.</summary>
+    [Rpc("tm.cancel", "Cancel the INVITE transaction with this Call-ID and CSeq number")]
+    public int RpcCancel(string callId, string cseq)
+    {
+        if (!uint.TryParse(cseq.Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return -1;
+        var id = System.Text.Encoding.UTF8.GetBytes(callId);
+        foreach (var t in Layer.Table.Snapshot())
+        {
+            if (t.Method != SipMethod.Invite || t.CSeqNumber != n || !t.CallId.AsSpan().SequenceEqual(id)) continue;
+            lock (t.Gate) Layer.CancelTransaction(t, Settings.LocalCancelReason ? "Reason: SIP;cause=487;text=\"RPC cancel\"\r\n" : null);
+            return 1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Osprey.Modules.Tm;
+
+/// <summary>tm and tmx counters (Kamailio's names in the comments), incremented with Interlocked.</summary>
+internal sealed class TmStats
+{
+    public long UasTransactions;   // tmx UAS_transactions
+    public long UacTransactions;   // tmx UAC_transactions (branches created)
+    public long Created;           // tm.stats "created"
+    public long Freed;             // tm.stats "freed"
+    public long Tx2xx, Tx3xx, Tx4xx, Tx5xx, Tx6xx;
+    public long RplReceived;
+    public long RplGenerated;
+    public long RplRelayed;
+    public long RetransmittedRequests;
+    public long AbsorbedRequests;
+
+    public void CountFinal(int status)
+    {
+        switch (status / 100)
+        {
+            case 2: Interlocked.Increment(ref Tx2xx); break;
+            case 3: Interlocked.Increment(ref Tx3xx); break;
+            case 4: Interlocked.Increment(ref Tx4xx); break;
+            case 5: Interlocked.Increment(ref Tx5xx); break;
+            case 6: Interlocked.Increment(ref Tx6xx); break;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using Osprey.Sip.Message;
+using Osprey.Transport;
+
+namespace Osprey.Modules.Tm;
+
+/// <summary>Server side of a transaction (RFC 3261 §17.2): where its replies stand.</summary>
+internal enum UasState : byte
+{
+    /// <summary>No final reply sent yet (Trying/Proceeding).</summary>
+    Proceeding,
+
+    /// <summary>Negative final reply to an INVITE sent; retransmitted until the ACK (Timer G/H).</summary>
+    Completed,
+
+    /// <summary>ACK received for the negative reply (Timer I).</summary>
+    Confirmed,
+
+    /// <summary>2xx relayed to an INVITE, or final reply to a non-INVITE: lingering for retransmissions.</summary>
+    Finished,
+}
+
+/// <summary>
+/// A stateful proxy transaction: the server transaction of the received request and the client
+/// transactions (<see cref="ClientBranch"/>) of its forwarded copies. Everything mutable is guarded
+/// by <see cref="Gate"/>; the matching key is fixed at creation and read without it.
+/// </summary>
+public sealed class Transaction
+{
+    internal readonly object Gate = new();
+
+    // ---- table placement (fixed) ----
+    internal int Bucket;
+    internal uint Label;
+    internal Transaction? NextInBucket;
+    internal bool InTable;
+
+    // ---- matching key (RFC 3261 §17.2.3 and the RFC 2543 fallback; fixed) ----
+    internal SipMethod Method;
+    internal byte[] MethodText = [];
+    internal bool Rfc3261;
+    internal byte[] ViaBranch = [];
+    internal byte[] SentByHost = [];
+    internal int SentByPort;
+    internal byte[] CallId = [];
+    internal uint CSeqNumber;
+    internal byte[] FromTag = [];
+    internal byte[] RequestToTag = [];
+    internal byte[] RequestUriText = [];
+    internal byte[] TopViaText = [];
+
+    // ---- the received request ----
+    /// <summary>The request as received (detached).</summary>
+    public SipMessage Request { get; internal set; } = null!;
+    internal IPEndPoint Source = null!;
+    internal ListenEndpoint Local = null!;
+    internal long ConnectionId;
+    internal IPEndPoint? ReplyDestination;
+
+    /// <summary>The request after the request route's edits and Max-Forwards, without our Via:
+    /// what each branch is built from, also in failure routes.</summary>
+    internal SipMessage? BaseRequest;
+    internal string? SavedRequestUri;
+    internal ulong SavedFlags;
+
+    // ---- server side ----
+    internal UasState UasState;
+    internal int UasStatus;
+    internal byte[]? LastReply;
+    internal int LastReplyLength;
+    internal byte[] ReplyToTag = [];
+    internal TmTimer UasRetrTimer;
+    internal int UasRetrIntervalMs;
+    internal long UasRetrDeadline;
+    internal TmTimer WaitTimer;
+    internal long WaitDeadline;
+    internal TmTimer LifetimeTimer;
+    internal bool LocalReply;
+
+    // ---- client side ----
+    internal ClientBranch[] Branches = [];
+    internal int BranchCount;
+    internal int Leg;
+    internal int SelectFromLeg;
+    internal int DropRepliesMode = -1;
+    internal bool Canceled;
+    internal bool Blocked6xx;
+    internal string? CancelReasonHeader;
+    internal bool Deleted;
+    internal bool CreatedByRelay;
+
+    // ---- script bindings ----
+    internal string? OnFailure;
+    internal string? OnReply;
+    internal string? OnBranch;
+    internal string? OnBranchFailure;
+    internal int FrTimeoutMs;
+    internal int FrInvTimeoutMs;
+    internal bool NoisyCtimer;
+
+    /// <summary>Targets loaded by <c>t_load_contacts</c>, highest q first, consumed by <c>t_next_contacts</c>.</summary>
+    internal List<Osprey.Core.Pipeline.Destination>? Contacts;
+
+    /// <summary>Script state that moves with the transaction ($avp/$xavp lists); the script runtime
+    /// attaches it when the transaction is created and finds it again in failure and reply routes.</summary>
+    public object? ScriptState { get; set; }
+
+    /// <summary>Status of the final reply sent upstream; 0 while none.</summary>
+    public int FinalStatus => UasStatus >= 200 ? UasStatus : 0;
+
+    public bool IsCanceled => Canceled;
+
+    public bool IsInvite => Method == SipMethod.Invite;
+
+    /// <summary>Call-ID as text (RPC, logs).</summary>
+    public string CallIdString => System.Text.Encoding.UTF8.GetString(CallId);
+
+    internal bool HasPendingBranches()
+    {
+        for (int i = 0; i < BranchCount; i++)
+        {
+            if (Branches[i].IsPending) return true;
+        }
+        return false;
+    }
+
+    internal ClientBranch AddBranch()
+    {
+        if (BranchCount == Branches.Length) Array.Resize(ref Branches, Math.Max(4, Branches.Length * 2));
+        var b = new ClientBranch(this, BranchCount) { Leg = Leg };
+        Branches[BranchCount++] = b;
+        return b;
+    }
+}

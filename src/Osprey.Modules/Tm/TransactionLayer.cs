@@ -1,0 +1,346 @@
+using System.Buffers.Text;
+using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
+using Osprey.Core.Routing;
+using Osprey.Core.Stateless;
+using Osprey.Sip.Builder;
+using Osprey.Sip.Message;
+using Osprey.Transport;
+
+namespace Osprey.Modules.Tm;
+
+/// <summary>
+/// The transaction layer of a stateful proxy (RFC 3261 §16–17): server transactions for received
+/// requests, client transactions (branches) for their forwarded copies, the timers between them, and
+/// the choice of the reply that goes upstream. Script functions (<c>t_relay</c>, <c>t_reply</c>, ...)
+/// call in here; the pipeline hands it every reply.
+/// </summary>
+public sealed partial class TransactionLayer : ITransactionLayer
+{
+    private const int InstanceLength = 6;
+    private static readonly byte[] BranchMagic = "z9hG4bKtm"u8.ToArray();
+
+    [ThreadStatic] private static MessageEditor? t_editor;
+
+    private readonly byte[] _branchPrefix;
+    private readonly Action<object?> _onRetr, _onFr, _onCancelRetr, _onUasRetr, _onWait, _onLifetime;
+
+    public TransactionLayer(SipServer server, TmSettings settings, ITmScheduler clock)
+    {
+        Server = server;
+        Settings = settings;
+        Clock = clock;
+        Table = new TransactionTable(settings.HashSize);
+        // a per-process instance tag in every branch, so replies to a previous run never match
+        Span<byte> inst = stackalloc byte[InstanceLength];
+        var rnd = Random.Shared.Next();
+        for (int i = 0; i < InstanceLength; i++) inst[i] = (byte)"0123456789abcdef"[(rnd >> (4 * i)) & 0xf];
+        _branchPrefix = [.. BranchMagic, .. inst, (byte)'.'];
+        _onRetr = OnBranchRetransmit;
+        _onFr = OnBranchTimeout;
+        _onCancelRetr = OnCancelRetransmit;
+        _onUasRetr = OnUasRetransmit;
+        _onWait = OnWaitOver;
+        _onLifetime = OnLifetimeOver;
+    }
+
+    public SipServer Server { get; }
+    public TmSettings Settings { get; }
+    public ITmScheduler Clock { get; }
+    internal TransactionTable Table { get; }
+    internal TmStats Stats { get; } = new();
+
+    /// <summary>Called on the creating thread right after a server transaction is made from a request:
+    /// where the script runtime attaches <see cref="Transaction.ScriptState"/> (the $avp/$xavp lists
+    /// that move with the transaction).</summary>
+    public Action<Transaction, MessageContext>? TransactionCreated { get; set; }
+
+    /// <summary>Transactions in the table (tm.stats "current").</summary>
+    public int Count => Table.Count;
+
+    /// <summary>The transaction of the context: the one created or matched for its request, or the one
+    /// whose failure/reply/branch route is running.</summary>
+    public static Transaction? Current(MessageContext ctx) => ctx.Transaction as Transaction ?? RouteFrame.Current.Transaction;
+
+    public bool HasTransaction(MessageContext ctx) => Current(ctx) is not null;
+
+    private static MessageEditor Editor(SipMessage msg)
+    {
+        var ed = t_editor ??= new MessageEditor();
+        ed.Reset(msg);
+        return ed;
+    }
+
+    // ---------------------------------------------------------------- server transactions
+
+    /// <summary>
+    /// <c>t_newtran</c>: creates the server transaction of the context's request. 1 created (or the
+    /// context already has one), 0 when the request is a retransmission of an existing transaction (its
+    /// last reply was resent: absorbed), -1 when no transaction can be made (an ACK).
+    /// </summary>
+    public int NewTransaction(MessageContext ctx, out Transaction? tx)
+    {
+        tx = ctx.Transaction as Transaction;
+        if (tx is not null) return 1;
+        var msg = ctx.Message;
+        if (!msg.IsRequest || msg.Method == SipMethod.Ack) return -1;
+        var found = Table.FindOrInsert(msg, LookupKind.Same, null, out _);
+        if (found is not null)
+        {
+            tx = found;
+            Interlocked.Increment(ref Stats.AbsorbedRequests);
+            ResendLastReply(found);
+            return 0;
+        }
+        msg.Detach();
+        var created = NewServerTransaction(ctx, msg);
+        found = Table.FindOrInsert(msg, LookupKind.Same, created, out bool inserted);
+        if (!inserted)
+        {
+            tx = found;
+            ResendLastReply(found!);
+            return 0;
+        }
+        tx = created;
+        ctx.Transaction = tx;
+        PendingBindings.Peek(ctx)?.MoveTo(tx);
+        TransactionCreated?.Invoke(tx, ctx);
+        Interlocked.Increment(ref Stats.UasTransactions);
+        Interlocked.Increment(ref Stats.Created);
+        lock (tx.Gate)
+        {
+            if (msg.Method == SipMethod.Invite)
+            {
+                // a CANCEL that overtook its INVITE (forwarded statefully as unmatched_cancel 0 does)
+                if (Table.FindOrInsert(msg, LookupKind.CancelOfInvite, null, out _) is not null) tx.Canceled = true;
+                if (Settings.AutoInv100 && !tx.Canceled) SendLocalReply(tx, ctx, 100, System.Text.Encoding.UTF8.GetBytes(Settings.AutoInv100Reason));
+            }
+            int life = msg.Method == SipMethod.Invite ? Settings.MaxInvLifetime : Settings.MaxNonInvLifetime;
+            tx.LifetimeTimer = Clock.Schedule(life, _onLifetime, tx);
+        }
+        return 1;
+    }
+
+    private Transaction NewServerTransaction(MessageContext ctx, SipMessage msg)
+    {
+        ref readonly var via = ref msg.TopVia;
+        var tx = new Transaction
+        {
+            Method = msg.Method,
+            MethodText = msg.MethodText.ToArray(),
+            Rfc3261 = via.HasMagicCookie,
+            ViaBranch = via.Branch.ToArray(),
+            SentByHost = via.Host.ToArray(),
+            SentByPort = via.Port,
+            CallId = msg.CallId.ToArray(),
+            CSeqNumber = msg.CSeq.Number,
+            FromTag = msg.From.Tag.ToArray(),
+            RequestToTag = msg.To.Tag.ToArray(),
+            RequestUriText = msg.RequestUriText.ToArray(),
+            TopViaText = via.Range.Of(msg.Span).ToArray(),
+            Request = msg,
+            Source = ctx.Source,
+            Local = ctx.Local,
+            ConnectionId = ctx.ConnectionId,
+            FrTimeoutMs = 0,
+            FrInvTimeoutMs = 0,
+            NoisyCtimer = Settings.NoisyCtimer,
+            SavedFlags = ctx.Flags,
+        };
+        var tag = new byte[16];
+        StatelessReplier.ToTagFor(msg, tag);
+        tx.ReplyToTag = tag;
+        _ = msg.RequestUri; // warm the views shared with timer threads
+        _ = msg.To;
+        return tx;
+    }
+
+    /// <summary><c>t_reply</c>: a reply from this server through the transaction. False when there is no
+    /// transaction or a final reply was already sent.</summary>
+    public bool Reply(MessageContext ctx, int status, string reason) => Reply(ctx, status, System.Text.Encoding.UTF8.GetBytes(reason), default);
+
+    public bool Reply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders)
+    {
+        var tx = Current(ctx);
+        if (tx is null)
+        {
+            if (NewTransaction(ctx, out tx) != 1 || tx is null) return false;
+        }
+        lock (tx.Gate)
+        {
+            if (ctx.Message != tx.Request && ctx.Message != tx.BaseRequest) ctx = RequestContext(tx);
+            return SendLocalReply(tx, ctx, status, reason, extraHeaders);
+        }
+    }
+
+    /// <summary>A context for the transaction's request, as failure routes and timers use it.</summary>
+    internal MessageContext RequestContext(Transaction tx)
+    {
+        var ctx = MessageContext.ForStoredMessage(Server, tx.BaseRequest ?? tx.Request, tx.Source, tx.Local, tx.ConnectionId);
+        ctx.Transaction = tx;
+        ctx.NewRequestUri = tx.SavedRequestUri;
+        ctx.Flags = tx.SavedFlags;
+        return ctx;
+    }
+
+    // caller holds tx.Gate
+    internal bool SendLocalReply(Transaction tx, MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default)
+    {
+        if (tx.UasStatus >= 200 || tx.Method == SipMethod.Ack) return false; // RFC 3261 §16.7 step 5: one final reply
+        using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag, extraHeaders, default, default, out bool fillRport);
+        tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
+        tx.LocalReply = true;
+        Interlocked.Increment(ref Stats.RplGenerated);
+        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag);
+        return true;
+    }
+
+    // caller holds tx.Gate. Sends a reply upstream, keeps it for retransmissions of the request.
+    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag)
+    {
+        if (tx.UasStatus < 200 || status is >= 200 and < 300)
+        {
+            if (tx.LastReply is null || tx.LastReply.Length < reply.Length) tx.LastReply = new byte[Math.Max(reply.Length, 512)];
+            reply.CopyTo(tx.LastReply);
+            tx.LastReplyLength = reply.Length;
+        }
+        if (tx.ReplyDestination is not null) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
+        if (status >= 200 && tx.UasStatus < 200)
+        {
+            if (!toTag.IsEmpty) tx.ReplyToTag = toTag.ToArray();
+            OnFinalSent(tx, status);
+        }
+        else if (status < 200 && tx.UasStatus < 200)
+        {
+            tx.UasStatus = status;
+        }
+    }
+
+    // caller holds tx.Gate: RFC 3261 §17.2.1 (INVITE) and §17.2.2 (non-INVITE) after the final reply
+    private void OnFinalSent(Transaction tx, int status)
+    {
+        tx.UasStatus = status;
+        Stats.CountFinal(status);
+        if (tx.Method == SipMethod.Invite && status >= 300)
+        {
+            tx.UasState = UasState.Completed;
+            if (!tx.Local.Protocol.IsReliable())
+            {
+                tx.UasRetrIntervalMs = Settings.RetrTimer1; // Timer G
+                tx.UasRetrTimer = Clock.Schedule(tx.UasRetrIntervalMs, _onUasRetr, tx);
+            }
+            SetWait(tx, 64L * Settings.RetrTimer1); // Timer H: wait for the ACK
+        }
+        else
+        {
+            // RFC 3261 §17.2.2 Timer J (non-INVITE) and RFC 6026 §8.7 Timer L (INVITE after a 2xx): over
+            // UDP the request may still be retransmitted for 64·T1; absorb it rather than forward it again
+            tx.UasState = UasState.Finished;
+            SetWait(tx, tx.Local.Protocol.IsReliable() ? Settings.WtTimer : Math.Max(Settings.WtTimer, 64L * Settings.RetrTimer1));
+        }
+    }
+
+    private void ResendLastReply(Transaction tx)
+    {
+        lock (tx.Gate)
+        {
+            if (tx.Deleted || tx.LastReply is null || tx.ReplyDestination is null) return;
+            Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, tx.LastReply.AsSpan(0, tx.LastReplyLength), tx.Local, tx.ConnectionId);
+        }
+    }
+
+    // caller holds tx.Gate: ACK for a negative final reply (RFC 3261 §17.2.1 Confirmed)
+    private void AckReceived(Transaction tx)
+    {
+        if (tx.UasState != UasState.Completed) return;
+        tx.UasState = UasState.Confirmed;
+        Clock.Cancel(tx.UasRetrTimer);
+        SetWait(tx, tx.Local.Protocol.IsReliable() ? 0 : Settings.T4); // Timer I
+    }
+
+    // caller holds tx.Gate
+    private void SetWait(Transaction tx, long ms)
+    {
+        Clock.Cancel(tx.WaitTimer);
+        tx.WaitDeadline = Clock.NowMs + ms;
+        tx.WaitTimer = Clock.Schedule(ms, _onWait, tx);
+    }
+
+    // caller holds tx.Gate
+    private void Delete(Transaction tx)
+    {
+        if (tx.Deleted) return;
+        tx.Deleted = true;
+        Clock.Cancel(tx.WaitTimer);
+        Clock.Cancel(tx.UasRetrTimer);
+        Clock.Cancel(tx.LifetimeTimer);
+        for (int i = 0; i < tx.BranchCount; i++)
+        {
+            var b = tx.Branches[i];
+            Clock.Cancel(b.RetrTimer);
+            Clock.Cancel(b.FrTimer);
+            Clock.Cancel(b.CancelTimer);
+        }
+        if (Table.Remove(tx)) Interlocked.Increment(ref Stats.Freed);
+    }
+
+    /// <summary><c>t_release</c>: ends the transaction now (its table entry goes; nothing is sent).</summary>
+    public int Release(MessageContext ctx)
+    {
+        var tx = Current(ctx);
+        if (tx is null) return -1;
+        lock (tx.Gate) Delete(tx);
+        if (ctx.Transaction == tx) ctx.Transaction = null;
+        return 1;
+    }
+
+    // ---------------------------------------------------------------- routes
+
+    internal int RunRoute(RouteTypes type, string name, MessageContext ctx, Transaction tx, int branch, SipMessage? reply, int code)
+    {
+        if (Server.Router is not IRouteRunner runner) return 1;
+        var saved = RouteFrame.Current;
+        RouteFrame.Current = new RouteFrame { Type = type, Transaction = tx, Branch = branch, Reply = reply, ReplyCode = code };
+        try
+        {
+            return runner.RunRoute(type, name, ctx);
+        }
+        finally
+        {
+            RouteFrame.Current = saved;
+        }
+    }
+
+    // ---------------------------------------------------------------- branch ids
+
+    // z9hG4bKtm<instance>.<bucket hex>.<label hex>.<branch>
+    private int WriteBranchId(Span<byte> dest, Transaction tx, int branch)
+    {
+        _branchPrefix.CopyTo(dest);
+        int n = _branchPrefix.Length;
+        Utf8Formatter.TryFormat(tx.Bucket, dest[n..], out int w, new System.Buffers.StandardFormat('x'));
+        n += w;
+        dest[n++] = (byte)'.';
+        Utf8Formatter.TryFormat(tx.Label, dest[n..], out w, new System.Buffers.StandardFormat('x'));
+        n += w;
+        dest[n++] = (byte)'.';
+        Utf8Formatter.TryFormat(branch, dest[n..], out w);
+        return n + w;
+    }
+
+    internal bool TryParseBranchId(ReadOnlySpan<byte> b, out int bucket, out uint label, out int branch)
+    {
+        bucket = 0;
+        label = 0;
+        branch = 0;
+        if (!b.StartsWith(_branchPrefix)) return false;
+        b = b[_branchPrefix.Length..];
+        int dot = b.IndexOf((byte)'.');
+        if (dot <= 0 || !Utf8Parser.TryParse(b[..dot], out bucket, out int used, 'x') || used != dot) return false;
+        b = b[(dot + 1)..];
+        dot = b.IndexOf((byte)'.');
+        if (dot <= 0 || !Utf8Parser.TryParse(b[..dot], out label, out used, 'x') || used != dot) return false;
+        b = b[(dot + 1)..];
+        return Utf8Parser.TryParse(b, out branch, out used) && used == b.Length && branch >= 0;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Numerics;
+using Osprey.Sip.Message;
+using Osprey.Sip.Text;
+
+namespace Osprey.Modules.Tm;
+
+/// <summary>What a request lookup is for (RFC 3261 §17.2.3 treats ACK and CANCEL apart).</summary>
+internal enum LookupKind : byte
+{
+    /// <summary>A retransmission of the same request (same method).</summary>
+    Same,
+
+    /// <summary>An ACK: matches the INVITE transaction it acknowledges.</summary>
+    AckToInvite,
+
+    /// <summary>A CANCEL: finds the INVITE transaction it cancels.</summary>
+    InviteOfCancel,
+
+    /// <summary>An INVITE: finds a CANCEL transaction that arrived before it.</summary>
+    CancelOfInvite,
+}
+
+/// <summary>
+/// The transaction table: buckets chosen by a hash of the matching key (the top Via branch for
+/// RFC 3261 requests, Call-ID and CSeq number otherwise), each with its own lock. A transaction's
+/// branch parameter names its bucket and label, so replies find it without hashing.
+/// </summary>
+internal sealed class TransactionTable
+{
+    private sealed class BucketHead
+    {
+        public readonly object Gate = new();
+        public Transaction? Head;
+        public uint NextLabel;
+    }
+
+    private readonly BucketHead[] _buckets;
+    private readonly int _mask;
+    private int _count;
+
+    public TransactionTable(int size)
+    {
+        int n = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(size, 16, 1 << 20));
+        _buckets = new BucketHead[n];
+        for (int i = 0; i < n; i++) _buckets[i] = new BucketHead();
+        _mask = n - 1;
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public int BucketCount => _buckets.Length;
+
+    /// <summary>Bucket of a request's key.</summary>
+    public int BucketOf(SipMessage msg)
+    {
+        var hc = new HashCode();
+        ref readonly var via = ref msg.TopVia;
+        if (via.HasMagicCookie) hc.AddBytes(via.Branch);
+        else
+        {
+            hc.AddBytes(msg.CallId);
+            hc.Add(msg.CSeq.Number);
+        }
+        return hc.ToHashCode() & _mask;
+    }
+
+    /// <summary>Finds the transaction a request belongs to, or inserts <paramref name="create"/> (when
+    /// given and nothing matched) atomically with the lookup, so two copies of one request racing on two
+    /// threads make one transaction.</summary>
+    public Transaction? FindOrInsert(SipMessage msg, LookupKind kind, Transaction? create, out bool inserted)
+    {
+        inserted = false;
+        int bucket = BucketOf(msg);
+        var head = _buckets[bucket];
+        lock (head.Gate)
+        {
+            for (var t = head.Head; t is not null; t = t.NextInBucket)
+            {
+                if (Matches(t, msg, kind)) return t;
+            }
+            if (create is null) return null;
+            create.Bucket = bucket;
+            create.Label = ++head.NextLabel;
+            create.NextInBucket = head.Head;
+            create.InTable = true;
+            head.Head = create;
+            inserted = true;
+        }
+        Interlocked.Increment(ref _count);
+        return create;
+    }
+
+    /// <summary>A transaction by the bucket and label its branch parameter carries (replies).</summary>
+    public Transaction? Find(int bucket, uint label)
+    {
+        if ((uint)bucket >= (uint)_buckets.Length) return null;
+        var head = _buckets[bucket];
+        lock (head.Gate)
+        {
+            for (var t = head.Head; t is not null; t = t.NextInBucket)
+            {
+                if (t.Label == label) return t;
+            }
+        }
+        return null;
+    }
+
+    public bool Remove(Transaction tx)
+    {
+        var head = _buckets[tx.Bucket];
+        lock (head.Gate)
+        {
+            if (!tx.InTable) return false;
+            Transaction? prev = null;
+            for (var t = head.Head; t is not null; prev = t, t = t.NextInBucket)
+            {
+                if (t != tx) continue;
+                if (prev is null) head.Head = t.NextInBucket;
+                else prev.NextInBucket = t.NextInBucket;
+                tx.InTable = false;
+                tx.NextInBucket = null;
+                break;
+            }
+        }
+        Interlocked.Decrement(ref _count);
+        return true;
+    }
+
+    /// <summary>A snapshot of every transaction (RPC; not for the hot path).</summary>
+    public List<Transaction> Snapshot()
+    {
+        var list = new List<Transaction>();
+        foreach (var head in _buckets)
+        {
+            lock (head.Gate)
+            {
+                for (var t = head.Head; t is not null; t = t.NextInBucket) list.Add(t);
+            }
+        }
+        return list;
+    }
+
+    // RFC 3261 §17.2.3, and §17.2.3's pointer to RFC 2543 matching for requests without the magic cookie.
+    private static bool Matches(Transaction t, SipMessage msg, LookupKind kind)
+    {
+        var m = msg.Method;
+        switch (kind)
+        {
+            case LookupKind.Same:
+                if (t.Method != m || (m == SipMethod.Other && !msg.MethodText.SequenceEqual(t.MethodText))) return false;
+                break;
+            case LookupKind.AckToInvite:
+            case LookupKind.InviteOfCancel:
+                if (t.Method != SipMethod.Invite) return false;
+                break;
+            case LookupKind.CancelOfInvite:
+                if (t.Method != SipMethod.Cancel) return false;
+                break;
+        }
+        ref readonly var via = ref msg.TopVia;
+        if (via.HasMagicCookie)
+        {
+            return t.Rfc3261 && via.Branch.SequenceEqual(t.ViaBranch) && via.Port == t.SentByPort
+                && SipChars.EqualsIgnoreCase(via.Host, t.SentByHost);
+        }
+        if (t.Rfc3261) return false;
+        if (msg.CSeq.Number != t.CSeqNumber || !msg.CallId.SequenceEqual(t.CallId) || !msg.From.Tag.SequenceEqual(t.FromTag)) return false;
+        if (kind == LookupKind.AckToInvite)
+        {
+            // the ACK of a negative reply carries the To-tag of that reply
+            return msg.To.Tag.SequenceEqual(t.ReplyToTag) && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText);
+        }
+        return msg.To.Tag.SequenceEqual(t.RequestToTag) && msg.RequestUriText.SequenceEqual(t.RequestUriText)
+            && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText);
+    }
+}
