@@ -1,0 +1,496 @@
+using System.Globalization;
+using System.Text;
+using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
+using Osprey.Modules.Usrloc;
+using Osprey.Sip.Headers;
+using Osprey.Sip.Message;
+using Osprey.Sip.Text;
+using Osprey.Sip.Uri;
+
+namespace Osprey.Modules.Registrar;
+
+/// <summary>
+/// registrar: REGISTER processing (RFC 3261 §10.3, Path RFC 3327, outbound RFC 5626, GRUU RFC 5627)
+/// into usrloc, and lookup of bindings for routing. Script functions follow Kamailio's names and
+/// return codes.
+/// </summary>
+[Module("registrar")]
+public sealed partial class RegistrarModule : ModuleBase
+{
+    /// <summary>save() flags (Kamailio's values).</summary>
+    [Flags]
+    public enum SaveFlags
+    {
+        None = 0,
+        MemoryOnly = 0x01,
+        NoReply = 0x02,
+        SingleContact = 0x04,
+        NoExpiresRange = 0x08,
+        PrepareReply = 0x10,
+    }
+
+    private const int MaxContactsPerRequest = 64;
+    [ThreadStatic] private static NameAddr[]? t_contacts;
+    [ThreadStatic] private static PendingContact[]? t_pending;
+    [ThreadStatic] private static StringBuilder? t_sb;
+
+    [ModParam("default_expires")] public int DefaultExpires { get; set; } = 3600;
+    [ModParam("min_expires")] public int MinExpires { get; set; } = 60;
+    [ModParam("min_expires_mode")] public int MinExpiresMode { get; set; }
+    [ModParam("max_expires")] public int MaxExpires { get; set; }
+
+    /// <summary>q for contacts without one, in thousandths (0..1000); -1 leaves it unspecified.</summary>
+    [ModParam("default_q")] public int DefaultQ { get; set; } = -1;
+    [ModParam("append_branches")] public int AppendBranches { get; set; } = 1;
+    [ModParam("case_sensitive")] public int CaseSensitive { get; set; }
+    [ModParam("received_avp")] public string ReceivedAvp { get; set; } = "";
+    [ModParam("received_param")] public string ReceivedParam { get; set; } = "received";
+    [ModParam("max_contacts")] public int MaxContacts { get; set; }
+    [ModParam("retry_after")] public int RetryAfter { get; set; }
+    [ModParam("use_path")] public int UsePath { get; set; }
+    [ModParam("path_mode")] public int PathMode { get; set; } = 2;
+    [ModParam("path_use_received")] public int PathUseReceived { get; set; }
+    [ModParam("gruu_enabled")] public int GruuEnabled { get; set; } = 1;
+    [ModParam("outbound_mode")] public int OutboundMode { get; set; }
+    [ModParam("regid_mode")] public int RegidMode { get; set; }
+    [ModParam("method_filtering")] public int MethodFiltering { get; set; }
+
+    private long _accepted;
+    private long _rejected;
+
+    [Stat("accepted_regs")] public long AcceptedRegs => Interlocked.Read(ref _accepted);
+    [Stat("rejected_regs")] public long RejectedRegs => Interlocked.Read(ref _rejected);
+    [Stat("max_expires", NoReset = true)] public long MaxExpiresStat => MaxExpires;
+    [Stat("max_contacts", NoReset = true)] public long MaxContactsStat => MaxContacts;
+    [Stat("default_expires", NoReset = true)] public long DefaultExpiresStat => DefaultExpires;
+
+    /// <summary>The usrloc module this registrar writes to; the host sets it (loadmodule "usrloc.so" is required).</summary>
+    public UsrlocModule? Usrloc { get; set; }
+
+    private UsrlocModule Ul => Usrloc!;
+
+    public override string? Init()
+    {
+        if (Usrloc is null) return "registrar: needs the usrloc module (loadmodule \"usrloc.so\")";
+        if (PathMode is < 0 or > 2) return "registrar: path_mode must be 0, 1 or 2";
+        if (OutboundMode is < 0 or > 2) return "registrar: outbound_mode must be 0, 1 or 2";
+        if (DefaultQ is < -1 or > 1000) return "registrar: default_q must be 0..1000";
+        if (DefaultExpires < 0 || MinExpires < 0 || MaxExpires < 0) return "registrar: expires parameters must not be negative";
+        return null;
+    }
+
+    /// <summary>Binds a script's table name at compile time (Kamailio's fixup registers the domain).</summary>
+    public string? BindTable(string table) => Ul.RegisterTable(table, out _);
+
+    private bool UseDomain => Ul.UseDomain;
+
+    private struct PendingContact
+    {
+        public int Index; // into t_contacts
+        public long Expires; // seconds, 0 = remove
+        public int Q;
+        public string? Instance;
+        public int RegId;
+        public ContactBinding? Match;
+    }
+
+    private static int Reject(MessageContext ctx, int code, string reason, string? extra, bool reply, ref long counter, int ret)
+    {
+        Interlocked.Increment(ref counter);
+        if (reply) ctx.Server.Replier.Reply(ctx, code, Encoding.UTF8.GetBytes(reason), extra is null ? default : Encoding.UTF8.GetBytes(extra));
+        return ret;
+    }
+
+    // ---- save
+
+    [Function("save", RouteTypes.Request | RouteTypes.Failure | RouteTypes.OnReply)]
+    public int Save(MessageContext ctx, string table) => SaveCore(ctx, table, SaveFlags.None, null);
+
+    [Function("save", RouteTypes.Request | RouteTypes.Failure | RouteTypes.OnReply)]
+    public int Save(MessageContext ctx, string table, string flags) => SaveCore(ctx, table, (SaveFlags)ParseFlags(flags), null);
+
+    [Function("save", RouteTypes.Request | RouteTypes.Failure | RouteTypes.OnReply)]
+    public int Save(MessageContext ctx, string table, string flags, string uri) => SaveCore(ctx, table, (SaveFlags)ParseFlags(flags), uri);
+
+    /// <summary>Flags as the script gives them: decimal or 0x-hex.</summary>
+    internal static int ParseFlags(string s)
+    {
+        s = s.Trim();
+        if (s.Length == 0) return 0;
+        if (s.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+        {
+            return int.TryParse(s.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var h) ? h : 0;
+        }
+        return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var d) ? d : 0;
+    }
+
+    internal int SaveCore(MessageContext ctx, string tableName, SaveFlags flags, string? uri)
+    {
+        var msg = ctx.Message;
+        bool reply = (flags & SaveFlags.NoReply) == 0 && msg.IsRequest;
+        if (!Ul.TryGetTable(tableName, out var table))
+        {
+            var err = Ul.RegisterTable(tableName, out table);
+            if (err is not null) return Reject(ctx, 500, "Server Internal Error", null, reply, ref _rejected, -1);
+        }
+        // AOR: the To URI (RFC 3261 §10.3 step 5) or the given URI
+        string aor;
+        if (uri is not null)
+        {
+            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor)) return Reject(ctx, 400, "Bad Request - Invalid AOR", null, reply, ref _rejected, -1);
+        }
+        else
+        {
+            ref readonly var to = ref msg.To;
+            if (!to.IsValid || !Aor.TryKey(to.Uri, CaseSensitive != 0, UseDomain, out aor)) return Reject(ctx, 400, "Bad Request - Invalid To", null, reply, ref _rejected, -1);
+        }
+
+        // Path (RFC 3327 §5.3)
+        string? path = null;
+        bool pathInReply = false;
+        if (UsePath != 0 && msg.Has(HeaderId.Path))
+        {
+            bool supported = Aor.HasOptionTag(msg, HeaderId.Supported, "path"u8);
+            if (PathMode == 2 && !supported)
+            {
+                return Reject(ctx, 420, "Bad Extension", "Unsupported: path\r\n", reply, ref _rejected, -1);
+            }
+            path = Aor.PathOf(msg);
+            pathInReply = PathMode == 2 || (PathMode == 1 && supported);
+        }
+
+        // outbound (RFC 5626 §6)
+        bool obSupported = Aor.HasOptionTag(msg, HeaderId.Supported, "outbound"u8) || Aor.HasOptionTag(msg, HeaderId.Require, "outbound"u8);
+        if (OutboundMode == 0 && Aor.HasOptionTag(msg, HeaderId.Require, "outbound"u8))
+        {
+            return Reject(ctx, 420, "Bad Extension", "Unsupported: outbound\r\n", reply, ref _rejected, -1);
+        }
+        if (OutboundMode == 2 && !obSupported)
+        {
+            return Reject(ctx, 421, "Extension Required", "Require: outbound\r\n", reply, ref _rejected, -1);
+        }
+        bool useRegId = OutboundMode != 0 && (obSupported || RegidMode != 0);
+
+        var contacts = t_contacts ??= new NameAddr[MaxContactsPerRequest];
+        int n = msg.ParseAddresses(HeaderId.Contact, contacts, out bool malformed);
+        if (malformed) return Reject(ctx, 400, "Bad Request - Invalid Contact", null, reply, ref _rejected, -1);
+        if (n > MaxContactsPerRequest) return Reject(ctx, 400, "Bad Request - Too Many Contacts In Request", null, reply, ref _rejected, -1);
+
+        long headerExpires = msg.Expires;
+        var callId = Encoding.UTF8.GetString(msg.CallId);
+        int cseq = (int)msg.CSeq.Number;
+        long now = Ul.Now();
+
+        // RFC 3261 §10.3 step 6: "*" only alone and with Expires: 0
+        bool star = false;
+        for (int i = 0; i < n; i++) star |= contacts[i].IsStar;
+        if (star && (n != 1 || headerExpires != 0)) return Reject(ctx, 400, "Bad Request - Invalid Contact", null, reply, ref _rejected, -1);
+
+        var pending = t_pending ??= new PendingContact[MaxContactsPerRequest];
+        if (!star)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                ref readonly var c = ref contacts[i];
+                long e = headerExpires >= 0 ? headerExpires : DefaultExpires;
+                if (c.TryGetParam("expires"u8, out var ev))
+                {
+                    e = SipChars.TryParseUInt(ev, uint.MaxValue, out var pe) ? (long)pe : DefaultExpires;
+                }
+                if (e != 0 && MinExpires != 0 && e < MinExpires)
+                {
+                    if (MinExpiresMode == 1)
+                    {
+                        // RFC 3261 §10.3 step 7 / §21.4.17: 423 with Min-Expires
+                        return Reject(ctx, 423, "Interval Too Brief", "Min-Expires: " + MinExpires.ToString(CultureInfo.InvariantCulture) + "\r\n", reply, ref _rejected, -1);
+                    }
+                    e = MinExpires;
+                }
+                if (MaxExpires != 0 && e > MaxExpires) e = MaxExpires;
+                int q = DefaultQ;
+                if (c.TryGetParam("q"u8, out var qv) && !Aor.TryParseQ(qv, out q)) return Reject(ctx, 400, "Bad Request - Invalid q", null, reply, ref _rejected, -1);
+                int regId = 0;
+                if (c.TryGetParam("reg-id"u8, out var rv) && SipChars.TryParseUInt(rv, int.MaxValue, out var prv)) regId = (int)prv;
+                string? instance = Aor.Instance(c);
+                if (GruuEnabled == 0 && !useRegId) instance = null;
+                pending[i] = new PendingContact { Index = i, Expires = e, Q = q, Instance = instance, RegId = useRegId && instance is not null ? regId : 0 };
+            }
+        }
+
+        int ret;
+        bool obUsed = false;
+        AorSnapshot? snapshot;
+        string? received = DestinationSetSlot.Received(ctx);
+        using (var l = table.Lock(aor))
+        {
+            if (star)
+            {
+                // RFC 3261 §10.3 step 6: remove every binding, unless the same Call-ID with a CSeq not higher
+                var rec = l.Record;
+                for (int i = rec is null ? -1 : rec.Count - 1; i >= 0 && l.Record is not null; i--)
+                {
+                    if (i >= l.Record.Count) continue;
+                    var b = l.Record[i];
+                    if (b.CallId == callId && cseq <= b.CSeq) continue;
+                    l.Delete(b);
+                }
+                ret = 3;
+            }
+            else if (n == 0)
+            {
+                ret = 4; // query: RFC 3261 §10.3 step 8 lists the bindings
+            }
+            else
+            {
+                // pass 1: match and check (nothing changes until the whole request is acceptable)
+                int added = 0, removed = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    ref var p = ref pending[i];
+                    p.Match = Find(l.Record, contacts[i], p, callId, path, now);
+                    if (p.Match is not null)
+                    {
+                        if (p.Match.CallId == callId && cseq < p.Match.CSeq)
+                        {
+                            return Reject(ctx, 400, "Bad Request - Invalid CSeq number", null, reply, ref _rejected, -1);
+                        }
+                        if (p.Expires == 0) removed++;
+                    }
+                    else if (p.Expires != 0)
+                    {
+                        added++;
+                    }
+                }
+                int live = 0;
+                if (l.Record is not null)
+                {
+                    for (int i = 0; i < l.Record.Count; i++) if (!l.Record[i].IsExpired(now)) live++;
+                }
+                if ((flags & SaveFlags.SingleContact) != 0) live = 0;
+                if (MaxContacts > 0 && live - removed + added > MaxContacts)
+                {
+                    string? ra = RetryAfter > 0 ? "Retry-After: " + RetryAfter.ToString(CultureInfo.InvariantCulture) + "\r\n" : null;
+                    Interlocked.Increment(ref _rejected);
+                    if (reply) ctx.Server.Replier.Reply(ctx, 503, "Too many registered contacts"u8, ra is null ? default : Encoding.UTF8.GetBytes(ra));
+                    return -2;
+                }
+                // pass 2: apply
+                bool anyInsert = false, anyUpdate = false, anyDelete = false;
+                var socket = SocketOf(ctx);
+                string userAgent = msg.IndexOf(HeaderId.UserAgent) is var ua and >= 0 ? msg.ValueString(ua) : "";
+                List<ContactBinding>? touched = (flags & SaveFlags.SingleContact) != 0 ? [] : null;
+                for (int i = 0; i < n; i++)
+                {
+                    ref var p = ref pending[i];
+                    var b = p.Match;
+                    if (b is not null && b.CallId == callId && cseq == b.CSeq && b.Expires - now == p.Expires)
+                    {
+                        touched?.Add(b); // a retransmission of the same REGISTER: nothing to change
+                        continue;
+                    }
+                    if (p.Expires == 0)
+                    {
+                        if (b is not null)
+                        {
+                            l.Delete(b);
+                            anyDelete = true;
+                        }
+                        continue;
+                    }
+                    bool isNew = b is null;
+                    b ??= table.NewBinding(contacts[i].UriString);
+                    b.Contact = contacts[i].UriString;
+                    b.Expires = now + p.Expires;
+                    b.Q = p.Q;
+                    b.CallId = callId;
+                    b.CSeq = cseq;
+                    b.UserAgent = userAgent;
+                    b.Path = path;
+                    b.Received = received;
+                    b.Socket = socket;
+                    b.Instance = p.Instance;
+                    b.RegId = p.RegId;
+                    b.ConnectionId = ctx.Protocol == Osprey.Transport.SipProtocol.Udp ? -1 : ctx.ConnectionId;
+                    b.Flags = (flags & SaveFlags.MemoryOnly) != 0 ? b.Flags | 1u : b.Flags & ~1u;
+                    if (Ul.NatBflag >= 0 && (ctx.Flags & (1UL << Ul.NatBflag)) != 0) b.CFlags |= 1u << Ul.NatBflag;
+                    obUsed |= p.RegId != 0;
+                    if (isNew)
+                    {
+                        b.LastModified = now;
+                        l.Insert(b);
+                        anyInsert = true;
+                    }
+                    else
+                    {
+                        l.Update(b);
+                        anyUpdate = true;
+                    }
+                    touched?.Add(b);
+                }
+                if (touched is not null && l.Record is not null)
+                {
+                    // save flag 0x04: one binding per AOR — drop all the request did not name
+                    for (int i = l.Record.Count - 1; l.Record is not null && i >= 0; i--)
+                    {
+                        if (i < l.Record.Count && !touched.Contains(l.Record[i]))
+                        {
+                            l.Delete(l.Record[i]);
+                            anyDelete = true;
+                        }
+                    }
+                }
+                ret = anyInsert ? 1 : anyUpdate ? 2 : anyDelete ? 3 : 4;
+            }
+            snapshot = l.Record is null ? null : AorSnapshot.Of(table.Name, l.Record);
+        }
+
+        Interlocked.Increment(ref _accepted);
+        var headers = BuildReplyHeaders(snapshot, now, msg, pathInReply ? path : null, obUsed);
+        if (reply) ctx.Server.Replier.Reply(ctx, 200, "OK"u8, headers);
+        else if ((flags & SaveFlags.NoReply) != 0) PendingReply.Set(ctx, headers);
+        return ret;
+    }
+
+    private ContactBinding? Find(AorRecord? rec, in NameAddr c, in PendingContact p, string callId, string? path, long now)
+    {
+        if (rec is null) return null;
+        var uri = c.UriText;
+        for (int i = 0; i < rec.Count; i++)
+        {
+            var b = rec[i];
+            // RFC 5626 §6: with outbound, the flow (instance, reg-id) identifies the binding
+            if (p.RegId != 0 && p.Instance is not null)
+            {
+                if (b.RegId == p.RegId && b.Instance == p.Instance) return b;
+                continue;
+            }
+            bool contactEq = Equal(b.Contact, uri);
+            bool hit = Ul.MatchingMode switch
+            {
+                1 => contactEq && b.CallId == callId,
+                2 => contactEq && (path is null || b.Path == path),
+                3 => b.CallId == callId,
+                _ => contactEq,
+            };
+            if (hit) return b;
+        }
+        return null;
+    }
+
+    private static bool Equal(string s, ReadOnlySpan<byte> utf8)
+    {
+        if (s.Length != utf8.Length) return false;
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] != utf8[i]) return false;
+        }
+        return true;
+    }
+
+    private static string SocketOf(MessageContext ctx)
+    {
+        var proto = ctx.Protocol.ToString().ToLowerInvariant();
+        var ep = ctx.Local.Bind;
+        return ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? proto + ":[" + ep.Address + "]:" + ep.Port.ToString(CultureInfo.InvariantCulture)
+            : proto + ":" + ep.Address + ":" + ep.Port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>RFC 3261 §10.3 step 8: every current binding with its remaining expiry; Path echoed
+    /// (RFC 3327 §5.3), GRUUs (RFC 5627 §5), Require: outbound (RFC 5626 §6).</summary>
+    private byte[] BuildReplyHeaders(AorSnapshot? snap, long now, SipMessage msg, string? path, bool outbound)
+    {
+        var sb = t_sb ??= new StringBuilder(512);
+        sb.Clear();
+        bool gruu = GruuEnabled != 0 && Aor.HasOptionTag(msg, HeaderId.Supported, "gruu"u8);
+        if (snap is not null)
+        {
+            foreach (var b in snap.Contacts)
+            {
+                long left = b.SecondsLeft(now);
+                if (left <= 0) continue;
+                sb.Append("Contact: <").Append(b.Contact).Append(">;expires=").Append(Math.Min(left, int.MaxValue).ToString(CultureInfo.InvariantCulture));
+                if (b.Q >= 0) AppendQ(sb, b.Q);
+                if (b.Received is not null && ReceivedParam.Length > 0) sb.Append(';').Append(ReceivedParam).Append("=\"").Append(b.Received).Append('"');
+                if (b.Instance is not null)
+                {
+                    sb.Append(";+sip.instance=\"<").Append(b.Instance).Append(">\"");
+                    if (b.RegId != 0) sb.Append(";reg-id=").Append(b.RegId.ToString(CultureInfo.InvariantCulture));
+                    if (gruu)
+                    {
+                        // RFC 5627 §5.2: the public GRUU is the AOR with gr= the instance id
+                        sb.Append(";pub-gruu=\"sip:").Append(PublicAor(msg)).Append(";gr=").Append(b.Instance).Append('"');
+                    }
+                }
+                sb.Append("\r\n");
+            }
+        }
+        if (path is not null) sb.Append("Path: ").Append(path).Append("\r\n");
+        if (outbound) sb.Append("Require: outbound\r\n");
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static string PublicAor(SipMessage msg)
+    {
+        ref readonly var to = ref msg.To;
+        var u = to.Uri;
+        return Encoding.UTF8.GetString(u.User) + "@" + Encoding.UTF8.GetString(u.Host);
+    }
+
+    private static void AppendQ(StringBuilder sb, int q)
+    {
+        if (q >= 1000)
+        {
+            sb.Append(";q=1");
+            return;
+        }
+        sb.Append(";q=0.").Append((q / 100).ToString(CultureInfo.InvariantCulture));
+        int rest = q % 100;
+        if (rest != 0)
+        {
+            sb.Append((rest / 10).ToString(CultureInfo.InvariantCulture));
+            if (rest % 10 != 0) sb.Append((rest % 10).ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>reg_send_reply(): the 200 a save(..., 0x02) held back.</summary>
+    [Function("reg_send_reply", RouteTypes.Request | RouteTypes.Failure)]
+    public int SendReply(MessageContext ctx)
+    {
+        var h = PendingReply.Take(ctx);
+        if (h is null) return -1;
+        return ctx.Server.Replier.Reply(ctx, 200, "OK"u8, h) ? 1 : -1;
+    }
+
+    /// <summary>Sets the received URI save() stores for the current REGISTER (what nathelper's
+    /// fix_nated_register does through received_avp in Kamailio).</summary>
+    public static void SetReceived(MessageContext ctx, string? receivedUri) => DestinationSetSlot.SetReceived(ctx, receivedUri);
+}
+
+/// <summary>The 200 reply headers save(..., 0x02) prepared, per message.</summary>
+internal static class PendingReply
+{
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MessageContext, Holder> s_h = new();
+
+    private sealed class Holder
+    {
+        public SipMessage? Owner;
+        public byte[]? Headers;
+    }
+
+    public static void Set(MessageContext ctx, byte[] headers)
+    {
+        var h = s_h.GetOrCreateValue(ctx);
+        h.Owner = ctx.Message;
+        h.Headers = headers;
+    }
+
+    public static byte[]? Take(MessageContext ctx)
+    {
+        if (!s_h.TryGetValue(ctx, out var h) || !ReferenceEquals(h.Owner, ctx.Message)) return null;
+        var r = h.Headers;
+        h.Headers = null;
+        return r;
+    }
+}
