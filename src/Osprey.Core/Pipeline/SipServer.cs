@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Osprey.Core.Net;
 using Osprey.Core.Routing;
 using Osprey.Core.Stateless;
+using Osprey.Core.Stats;
 using Osprey.Sip.Message;
 using Osprey.Transport;
 
@@ -27,10 +28,16 @@ public sealed class SipServer : IInboundHandler
         Replier = new StatelessReplier(this);
         Forwarder = new StatelessForwarder(this);
         Myself = new Myself([], settings.Aliases);
+        Statistics = new StatsRegistry();
+        Stats = new CoreStatistics(Statistics);
     }
 
     public CoreSettings Settings { get; }
-    public CoreStats Stats { get; } = new();
+    /// <summary>Every statistic of the server, by group (Kamailio's names).</summary>
+    public StatsRegistry Statistics { get; }
+
+    /// <summary>The "core" group: rcv_requests, fwd_replies, ...</summary>
+    public CoreStatistics Stats { get; }
     public StatelessReplier Replier { get; }
     public StatelessForwarder Forwarder { get; }
     public DestinationResolver Resolver { get; } = new();
@@ -70,7 +77,7 @@ public sealed class SipServer : IInboundHandler
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A bug of ours must not take the receive loop down with it; count and report it.
-            Interlocked.Increment(ref Stats.ErrRequests);
+            Stats.ErrRequests.Increment();
             Console.Error.WriteLine("osprey: internal error processing message from " + message.Source + ": " + ex);
         }
     }
@@ -83,11 +90,11 @@ public sealed class SipServer : IInboundHandler
         var msg = SipMessage.Parse(data, framing, out var err);
         if (msg is null)
         {
-            Interlocked.Increment(ref Stats.BadMsgHdr);
+            // only CRLFs: a keep-alive (RFC 5626 §4.4.1 on UDP, stray bytes), not an error
             return;
         }
-        if (msg.IsRequest) Interlocked.Increment(ref Stats.RcvRequests);
-        else Interlocked.Increment(ref Stats.RcvReplies);
+        if (msg.IsRequest) Stats.CountRequest(msg.MethodText);
+        else Stats.CountReply(msg.StatusCode, msg.CSeq.MethodRange.Of(msg.Span));
 
         var ctx = t_context;
         if (ctx is null || ctx.Server != this) t_context = ctx = new MessageContext(this);
@@ -104,9 +111,9 @@ public sealed class SipServer : IInboundHandler
         {
             if (msg.IsRequest)
             {
-                Interlocked.Increment(ref Stats.ErrRequests);
-                if (err.Kind == ParseErrorKind.BadRequestUri) Interlocked.Increment(ref Stats.BadUrisRcvd);
-                else Interlocked.Increment(ref Stats.BadMsgHdr);
+                Stats.ErrRequests.Increment();
+                if (err.Kind == ParseErrorKind.BadRequestUri) Stats.BadUrisReceived.Increment();
+                else Stats.BadMessageHeaders.Increment();
                 // answered when the top Via is usable; otherwise there is nowhere to send it (dropped)
                 Span<byte> reason = stackalloc byte[128];
                 int n = System.Text.Encoding.UTF8.GetBytes(err.Reason.AsSpan(0, Math.Min(err.Reason.Length, 100)), reason);
@@ -114,8 +121,8 @@ public sealed class SipServer : IInboundHandler
             }
             else
             {
-                Interlocked.Increment(ref Stats.ErrReplies);
-                Interlocked.Increment(ref Stats.DropReplies);
+                Stats.ErrReplies.Increment();
+                Stats.DropReplies.Increment();
             }
             return;
         }
@@ -126,13 +133,13 @@ public sealed class SipServer : IInboundHandler
         }
         else if (!router.OnReply(ctx) || !Forwarder.ForwardReply(ctx))
         {
-            Interlocked.Increment(ref Stats.DropReplies);
+            Stats.DropReplies.Increment();
         }
     }
 
     private void CountDrop(SipMessage msg)
     {
-        if (msg.IsRequest) Interlocked.Increment(ref Stats.DropRequests);
-        else Interlocked.Increment(ref Stats.DropReplies);
+        if (msg.IsRequest) Stats.DropRequests.Increment();
+        else Stats.DropReplies.Increment();
     }
 }

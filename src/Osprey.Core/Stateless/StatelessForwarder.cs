@@ -64,7 +64,7 @@ public sealed class StatelessForwarder
         using var bytes = ed.Apply(ensureContentLength: proto.Value.IsReliable());
         var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
-        Interlocked.Increment(ref _server.Stats.FwdRequests);
+        _server.Stats.FwdRequests.Increment();
         return ForwardOutcome.Ok;
     }
 
@@ -170,7 +170,7 @@ public sealed class StatelessForwarder
         using var bytes = ctx.Editor.Apply(ensureContentLength: proto.Value.IsReliable());
         var local = _server.ListenerFor(proto.Value, dest.AddressFamily);
         var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
-        if (r == SendResult.Sent) Interlocked.Increment(ref _server.Stats.FwdReplies);
+        if (r == SendResult.Sent) _server.Stats.FwdReplies.Increment();
         return r == SendResult.Sent;
     }
 

@@ -56,7 +56,6 @@ public sealed class StatelessReplier
         var dest = ReplyDestination(ctx, fillRport);
         if (dest is null) return false;
         var r = _server.Sender.Send(ctx.Protocol, dest, bytes.Span, ctx.Local, ctx.ConnectionId);
-        if (r == SendResult.Sent) Interlocked.Increment(ref _server.Stats.SentReplies);
         return r == SendResult.Sent;
     }
 
