@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Osprey.Core.Modules;
+using Osprey.Core.Timers;
 using Osprey.Data;
 
 namespace Osprey.Modules.Usrloc;
@@ -22,6 +23,8 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
     private long _ruidCounter;
     private readonly string _ruidPrefix = "uloc-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString("x", CultureInfo.InvariantCulture) + "-";
     private int _timerRunning;
+    private TimerHandle _wheelHandle;
+    private volatile bool _stopped;
 
     [ModParam("db_url")] public string DbUrl { get; set; } = "";
     [ModParam("db_mode")] public int DbMode { get; set; }
@@ -35,6 +38,10 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     /// <summary>Tables to load at start-up, ';'-separated (the modparam may be given several times in Kamailio; here joined).</summary>
     [ModParam("preload")] public string Preload { get; set; } = "";
+
+    /// <summary>The server's shared timing wheel; when set, the timer_interval job runs on it (handed to the
+    /// thread pool, since a db_mode 2 flush does I/O), else on a private System.Threading.Timer.</summary>
+    public TimingWheel? Wheel { get; set; }
 
     public bool UseDomain => UseDomainParam != 0;
     public bool DescTimeOrder => DescTimeOrderParam != 0;
@@ -74,8 +81,30 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
             var e = RegisterTable(name, out _);
             if (e is not null) return e;
         }
-        _timer = new Timer(static s => ((UsrlocModule)s!).OnTimer(), this, TimeSpan.FromSeconds(TimerInterval), TimeSpan.FromSeconds(TimerInterval));
+        if (Wheel is not null) ScheduleOnWheel();
+        else _timer = new Timer(static s => ((UsrlocModule)s!).OnTimer(), this, TimeSpan.FromSeconds(TimerInterval), TimeSpan.FromSeconds(TimerInterval));
         return null;
+    }
+
+    private void ScheduleOnWheel()
+    {
+        if (_stopped) return;
+        _wheelHandle = Wheel!.Schedule(TimeSpan.FromSeconds(TimerInterval), static s => ThreadPool.UnsafeQueueUserWorkItem(static m =>
+        {
+            var ul = (UsrlocModule)m!;
+            ul.OnTimer();
+            ul.ScheduleOnWheel();
+        }, s), this);
+    }
+
+    /// <summary>Per-table statistics (Kamailio's "location-users", "location-contacts", "location-expires" in
+    /// the usrloc group) are named after the table, so they are registered here rather than by [Stat].</summary>
+    private void RegisterTableStatistics(LocationTable t)
+    {
+        if (Server?.Statistics is not { } reg || reg.TryGet(t.Name + "-users", out _)) return;
+        reg.RegisterComputed("usrloc", t.Name + "-users", static s => ((LocationTable)s!).Users, t);
+        reg.RegisterComputed("usrloc", t.Name + "-contacts", static s => ((LocationTable)s!).Contacts, t);
+        reg.RegisterComputed("usrloc", t.Name + "-expires", static s => ((LocationTable)s!).Expired, t);
     }
 
     /// <summary>Registers (or returns) a location table; registrar calls this for each table its script names.
@@ -105,6 +134,7 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
                 }
             }
             _tables[name] = table;
+            RegisterTableStatistics(table);
             return null;
         }
     }
@@ -164,6 +194,8 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     public override void Stop()
     {
+        _stopped = true;
+        if (Wheel is not null && !_wheelHandle.IsEmpty) Wheel.Cancel(_wheelHandle);
         _timer?.Dispose();
         _timer = null;
         if (DbMode == 2)

@@ -10,7 +10,7 @@ namespace Osprey.Modules.Tests;
 internal sealed class RegistrarFixture : IDisposable
 {
     public long Now = 1_800_000_000;
-    public readonly SipHarness Sip = new();
+    public SipHarness Sip { get; private set; } = new();
     public UsrlocModule Ul { get; private set; } = null!;
     public RegistrarModule Reg { get; private set; } = null!;
     public string Dir { get; }
@@ -43,6 +43,7 @@ internal sealed class RegistrarFixture : IDisposable
     public void Restart(int dbMode, Action<UsrlocModule>? ul = null)
     {
         Ul.Dispose();
+        Sip = new SipHarness(); // a new process: a new server and statistics registry
         Start(dbMode, ul);
     }
 

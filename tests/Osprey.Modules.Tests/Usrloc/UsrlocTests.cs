@@ -207,4 +207,29 @@ public class UsrlocTests
         Assert.Equal(800, t.Users);
         Assert.Equal(4000, t.Contacts);
     }
+
+    [Fact]
+    public void Expiry_runs_on_the_shared_timing_wheel()
+    {
+        using var wheel = new Osprey.Core.Timers.TimingWheel();
+        using var f = new RegistrarFixture(ul: u => { u.Wheel = wheel; u.TimerInterval = 1; });
+        f.Save(SipHarness.Register("a", ["<sip:a@1.1.1.1>"], expires: 60));
+        Assert.Equal(1, f.Ul.Table("location").Contacts);
+        f.Now += 61;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (f.Ul.Table("location").Contacts != 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.Equal(0, f.Ul.Table("location").Contacts);
+        Assert.Equal(1, f.Ul.Table("location").Expired);
+    }
+
+    [Fact]
+    public void Table_statistics_are_in_the_server_registry()
+    {
+        using var f = new RegistrarFixture();
+        f.Save(SipHarness.Register("a", ["<sip:a@1.1.1.1>", "<sip:a@1.1.1.2>"]));
+        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location-contacts", out var c));
+        Assert.Equal(2, c.Read());
+        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location-users", out var u));
+        Assert.Equal(1, u.Read());
+    }
 }
