@@ -8,7 +8,6 @@ namespace Osprey.Modules.Registrar;
 
 public sealed partial class RegistrarModule
 {
-    [ThreadStatic] private static List<ContactBinding>? t_found;
     [ThreadStatic] private static Dictionary<string, AorSnapshot?>? t_profiles;
 
     /// <summary>lookup(table): Request-URI ← best binding, $du ← its Path's first hop or received address,
@@ -31,57 +30,56 @@ public sealed partial class RegistrarModule
     private int LookupCore(MessageContext ctx, string tableName, string? uriText, bool toBranches)
     {
         if (!Ul.TryGetTable(tableName, out var table) && Ul.RegisterTable(tableName, out table) is not null) return -3;
-        uriText ??= CurrentRequestUri(ctx);
-        if (!SipUri.TryParse(Encoding.UTF8.GetBytes(uriText), out var uri)) return -3;
+        SipUri uri;
+        if (uriText is null && ctx.NewRequestUri is null)
+        {
+            uri = ctx.Message.RequestUri; // already parsed: no copy
+        }
+        else if (!SipUri.TryParse(Encoding.UTF8.GetBytes(uriText ?? ctx.NewRequestUri!), out uri))
+        {
+            return -3;
+        }
         if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor)) return -3;
         // RFC 5627 §6: a GRUU (gr parameter) selects the binding of that instance
         string? gr = null;
         if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var grv) && !grv.IsEmpty) gr = Encoding.UTF8.GetString(grv);
 
-        var found = t_found ??= [];
-        found.Clear();
         long now = Ul.Now();
+        int found = 0;
         using (var l = table.Lock(aor))
         {
             var rec = l.Record;
-            if (rec is not null)
+            for (int i = 0; rec is not null && i < rec.Count; i++)
             {
-                for (int i = 0; i < rec.Count; i++)
+                var b = rec[i];
+                if (b.IsExpired(now)) continue;
+                if (gr is not null && b.Instance != gr) continue;
+                if (found == 0 && !toBranches)
                 {
-                    var b = rec[i];
-                    if (b.IsExpired(now)) continue;
-                    if (gr is not null && b.Instance != gr) continue;
-                    found.Add(b.Clone());
+                    // strings are immutable: the context shares them with the binding, nothing is copied
+                    ctx.NewRequestUri = b.Contact;
+                    ctx.DestinationUri = DestinationOf(b);
+                    DestinationSetSlot.SetFirstBranchPath(ctx, UsePath != 0 ? b.Path : null);
+                    found++;
+                    if (AppendBranches == 0) break;
+                    continue;
                 }
+                // RFC 5626 §5.3: of several flows of one instance, fork to one only (the most preferred)
+                if (b.Instance is not null && b.RegId != 0 && SameFlowSeen(rec, i, gr, now)) continue;
+                DestinationSetSlot.Add(ctx, new ContactBranch(b.Contact, DestinationOf(b), UsePath != 0 ? b.Path : null, b.Q, b.Instance, b.Ruid, b.Socket, b.CFlags));
+                found++;
             }
         }
-        if (found.Count == 0) return -1;
-
-        // RFC 5626 §5.3: of several flows of one instance, use one (the first, most preferred) only
-        int start = 0;
-        if (!toBranches)
-        {
-            var first = found[0];
-            ctx.NewRequestUri = first.Contact;
-            ctx.DestinationUri = DestinationOf(first);
-            DestinationSetSlot.SetFirstBranchPath(ctx, UsePath != 0 ? first.Path : null);
-            start = 1;
-            if (AppendBranches == 0) return 1;
-        }
-        for (int i = start; i < found.Count; i++)
-        {
-            var b = found[i];
-            if (b.Instance is not null && b.RegId != 0 && SameFlowSeen(found, i)) continue;
-            DestinationSetSlot.Add(ctx, new ContactBranch(b.Contact, DestinationOf(b), UsePath != 0 ? b.Path : null, b.Q, b.Instance, b.Ruid, b.Socket, b.CFlags));
-        }
-        return 1;
+        return found == 0 ? -1 : 1;
     }
 
-    private static bool SameFlowSeen(List<ContactBinding> list, int upTo)
+    private static bool SameFlowSeen(AorRecord rec, int upTo, string? gr, long now)
     {
         for (int j = 0; j < upTo; j++)
         {
-            if (list[j].Instance == list[upTo].Instance) return true;
+            var o = rec[j];
+            if (o.IsExpired(now) || (gr is not null && o.Instance != gr)) continue;
+            if (o.Instance == rec[upTo].Instance) return true;
         }
         return false;
     }

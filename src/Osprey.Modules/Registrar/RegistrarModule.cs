@@ -33,7 +33,8 @@ public sealed partial class RegistrarModule : ModuleBase
     private const int MaxContactsPerRequest = 64;
     [ThreadStatic] private static NameAddr[]? t_contacts;
     [ThreadStatic] private static PendingContact[]? t_pending;
-    [ThreadStatic] private static StringBuilder? t_sb;
+    [ThreadStatic] private static byte[]? t_reply;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Osprey.Transport.ListenEndpoint, string> _socketNames = new();
 
     [ModParam("default_expires")] public int DefaultExpires { get; set; } = 3600;
     [ModParam("min_expires")] public int MinExpires { get; set; } = 60;
@@ -220,7 +221,7 @@ public sealed partial class RegistrarModule : ModuleBase
 
         int ret;
         bool obUsed = false;
-        AorSnapshot? snapshot;
+        int replyLength;
         string? received = DestinationSetSlot.Received(ctx);
         using (var l = table.Lock(aor))
         {
@@ -278,7 +279,7 @@ public sealed partial class RegistrarModule : ModuleBase
                 // pass 2: apply
                 bool anyInsert = false, anyUpdate = false, anyDelete = false;
                 var socket = SocketOf(ctx);
-                string userAgent = msg.IndexOf(HeaderId.UserAgent) is var ua and >= 0 ? msg.ValueString(ua) : "";
+                ReadOnlySpan<byte> userAgentBytes = msg.IndexOf(HeaderId.UserAgent) is var ua and >= 0 ? msg.ValueAt(ua) : default;
                 List<ContactBinding>? touched = (flags & SaveFlags.SingleContact) != 0 ? [] : null;
                 for (int i = 0; i < n; i++)
                 {
@@ -300,12 +301,12 @@ public sealed partial class RegistrarModule : ModuleBase
                     }
                     bool isNew = b is null;
                     b ??= table.NewBinding(contacts[i].UriString);
-                    b.Contact = contacts[i].UriString;
+                    if (!Equal(b.Contact, contacts[i].UriText)) b.Contact = contacts[i].UriString; // another contact for the same flow (RFC 5626)
                     b.Expires = now + p.Expires;
                     b.Q = p.Q;
-                    b.CallId = callId;
+                    if (!string.Equals(b.CallId, callId, StringComparison.Ordinal)) b.CallId = callId;
                     b.CSeq = cseq;
-                    b.UserAgent = userAgent;
+                    if (!Equal(b.UserAgent, userAgentBytes)) b.UserAgent = Encoding.UTF8.GetString(userAgentBytes);
                     b.Path = path;
                     b.Received = received;
                     b.Socket = socket;
@@ -342,13 +343,12 @@ public sealed partial class RegistrarModule : ModuleBase
                 }
                 ret = anyInsert ? 1 : anyUpdate ? 2 : anyDelete ? 3 : 4;
             }
-            snapshot = l.Record is null ? null : AorSnapshot.Of(table.Name, l.Record);
+            replyLength = WriteReplyHeaders(l.Record, now, msg, pathInReply ? path : null, obUsed);
         }
 
         Interlocked.Increment(ref _accepted);
-        var headers = BuildReplyHeaders(snapshot, now, msg, pathInReply ? path : null, obUsed);
-        if (reply) ctx.Server.Replier.Reply(ctx, 200, "OK"u8, headers);
-        else if ((flags & SaveFlags.NoReply) != 0) PendingReply.Set(ctx, headers);
+        if (reply) ctx.Server.Replier.Reply(ctx, 200, "OK"u8, t_reply.AsSpan(0, replyLength));
+        else if ((flags & SaveFlags.NoReply) != 0) PendingReply.Set(ctx, t_reply.AsSpan(0, replyLength).ToArray());
         return ret;
     }
 
@@ -388,7 +388,9 @@ public sealed partial class RegistrarModule : ModuleBase
         return true;
     }
 
-    private static string SocketOf(MessageContext ctx)
+    private string SocketOf(MessageContext ctx) => _socketNames.GetOrAdd(ctx.Local, static (l, c) => SocketName(c), ctx);
+
+    private static string SocketName(MessageContext ctx)
     {
         var proto = ctx.Protocol.ToString().ToLowerInvariant();
         var ep = ctx.Local.Bind;
@@ -398,59 +400,120 @@ public sealed partial class RegistrarModule : ModuleBase
     }
 
     /// <summary>RFC 3261 §10.3 step 8: every current binding with its remaining expiry; Path echoed
-    /// (RFC 3327 §5.3), GRUUs (RFC 5627 §5), Require: outbound (RFC 5626 §6).</summary>
-    private byte[] BuildReplyHeaders(AorSnapshot? snap, long now, SipMessage msg, string? path, bool outbound)
+    /// (RFC 3327 §5.3), GRUUs (RFC 5627 §5), Require: outbound (RFC 5626 §6). Written under the record
+    /// lock straight into a per-thread buffer: no copies of the bindings, no intermediate strings.</summary>
+    private int WriteReplyHeaders(AorRecord? rec, long now, SipMessage msg, string? path, bool outbound)
     {
-        var sb = t_sb ??= new StringBuilder(512);
-        sb.Clear();
-        bool gruu = GruuEnabled != 0 && Aor.HasOptionTag(msg, HeaderId.Supported, "gruu"u8);
-        if (snap is not null)
+        var w = new HeaderWriter(t_reply ??= new byte[2048]);
+        bool gruu = GruuEnabled != 0 && rec is not null && Aor.HasOptionTag(msg, HeaderId.Supported, "gruu"u8);
+        if (rec is not null)
         {
-            foreach (var b in snap.Contacts)
+            for (int i = 0; i < rec.Count; i++)
             {
+                var b = rec[i];
                 long left = b.SecondsLeft(now);
                 if (left <= 0) continue;
-                sb.Append("Contact: <").Append(b.Contact).Append(">;expires=").Append(Math.Min(left, int.MaxValue).ToString(CultureInfo.InvariantCulture));
-                if (b.Q >= 0) AppendQ(sb, b.Q);
-                if (b.Received is not null && ReceivedParam.Length > 0) sb.Append(';').Append(ReceivedParam).Append("=\"").Append(b.Received).Append('"');
+                w.Ascii("Contact: <"u8);
+                w.Text(b.Contact);
+                w.Ascii(">;expires="u8);
+                w.Number(Math.Min(left, int.MaxValue));
+                if (b.Q >= 0) WriteQ(ref w, b.Q);
+                if (b.Received is not null && ReceivedParam.Length > 0)
+                {
+                    w.Ascii(";"u8);
+                    w.Text(ReceivedParam);
+                    w.Ascii("=\""u8);
+                    w.Text(b.Received);
+                    w.Ascii("\""u8);
+                }
                 if (b.Instance is not null)
                 {
-                    sb.Append(";+sip.instance=\"<").Append(b.Instance).Append(">\"");
-                    if (b.RegId != 0) sb.Append(";reg-id=").Append(b.RegId.ToString(CultureInfo.InvariantCulture));
+                    w.Ascii(";+sip.instance=\"<"u8);
+                    w.Text(b.Instance);
+                    w.Ascii(">\""u8);
+                    if (b.RegId != 0)
+                    {
+                        w.Ascii(";reg-id="u8);
+                        w.Number(b.RegId);
+                    }
                     if (gruu)
                     {
                         // RFC 5627 §5.2: the public GRUU is the AOR with gr= the instance id
-                        sb.Append(";pub-gruu=\"sip:").Append(PublicAor(msg)).Append(";gr=").Append(b.Instance).Append('"');
+                        ref readonly var to = ref msg.To;
+                        w.Ascii(";pub-gruu=\"sip:"u8);
+                        w.Ascii(to.Uri.User);
+                        w.Ascii("@"u8);
+                        w.Ascii(to.Uri.Host);
+                        w.Ascii(";gr="u8);
+                        w.Text(b.Instance);
+                        w.Ascii("\""u8);
                     }
                 }
-                sb.Append("\r\n");
+                w.Ascii("\r\n"u8);
             }
         }
-        if (path is not null) sb.Append("Path: ").Append(path).Append("\r\n");
-        if (outbound) sb.Append("Require: outbound\r\n");
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        if (path is not null)
+        {
+            w.Ascii("Path: "u8);
+            w.Text(path);
+            w.Ascii("\r\n"u8);
+        }
+        if (outbound) w.Ascii("Require: outbound\r\n"u8);
+        t_reply = w.Buffer;
+        return w.Length;
     }
 
-    private static string PublicAor(SipMessage msg)
-    {
-        ref readonly var to = ref msg.To;
-        var u = to.Uri;
-        return Encoding.UTF8.GetString(u.User) + "@" + Encoding.UTF8.GetString(u.Host);
-    }
-
-    private static void AppendQ(StringBuilder sb, int q)
+    private static void WriteQ(ref HeaderWriter w, int q)
     {
         if (q >= 1000)
         {
-            sb.Append(";q=1");
+            w.Ascii(";q=1"u8);
             return;
         }
-        sb.Append(";q=0.").Append((q / 100).ToString(CultureInfo.InvariantCulture));
+        w.Ascii(";q=0."u8);
+        w.Digit(q / 100);
         int rest = q % 100;
         if (rest != 0)
         {
-            sb.Append((rest / 10).ToString(CultureInfo.InvariantCulture));
-            if (rest % 10 != 0) sb.Append((rest % 10).ToString(CultureInfo.InvariantCulture));
+            w.Digit(rest / 10);
+            if (rest % 10 != 0) w.Digit(rest % 10);
+        }
+    }
+
+    /// <summary>Appends to a growable byte buffer (UTF-8 for strings).</summary>
+    private struct HeaderWriter(byte[] buffer)
+    {
+        public byte[] Buffer = buffer;
+        public int Length;
+
+        private Span<byte> Room(int n)
+        {
+            if (Length + n > Buffer.Length) Array.Resize(ref Buffer, Math.Max(Buffer.Length * 2, Length + n));
+            return Buffer.AsSpan(Length, n);
+        }
+
+        public void Ascii(ReadOnlySpan<byte> s)
+        {
+            s.CopyTo(Room(s.Length));
+            Length += s.Length;
+        }
+
+        public void Text(string s)
+        {
+            int max = Encoding.UTF8.GetMaxByteCount(s.Length);
+            Length += Encoding.UTF8.GetBytes(s, Room(max));
+        }
+
+        public void Number(long v)
+        {
+            System.Buffers.Text.Utf8Formatter.TryFormat(v, Room(20), out int n);
+            Length += n;
+        }
+
+        public void Digit(int d)
+        {
+            Room(1)[0] = (byte)('0' + d);
+            Length++;
         }
     }
 
