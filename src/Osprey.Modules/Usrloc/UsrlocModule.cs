@@ -239,11 +239,8 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     private static IEnumerable<AorSnapshot> DumpFromDb(LocationTable t)
     {
-        var aors = new List<string>();
-        foreach (var (aor, _) in t.Db!.LoadAll())
-        {
-            if (!aors.Contains(aor)) aors.Add(aor);
-        }
+        var aors = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (aor, _) in t.Db!.LoadAll()) aors.Add(aor);
         foreach (var aor in aors)
         {
             var s = Lookup(t, aor);
@@ -294,7 +291,8 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
     public RpcStatus AddContact(string table, string aor, string contact, int expires, double q, string? path = null, int flags = 0, int cflags = 0, int methods = -1)
     {
         if (expires < 0 || q is < -1 or > 1) return RpcStatus.BadParams("bad expires or q");
-        var t = Table(table);
+        var err = RegisterTable(table, out var t);
+        if (err is not null) return RpcStatus.Internal(err);
         long now = Now();
         using var l = t.Lock(aor);
         ContactBinding? c = null;

@@ -45,10 +45,13 @@ public class UsrlocTests
         Assert.Contains(new KeyValuePair<string, long>("location-users", 1), f.Ul.TableStatistics());
     }
 
-    [Fact]
-    public void Db_mode_1_writes_through_and_survives_restart()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public void Db_mode_1_writes_through_and_survives_restart(string backend)
     {
-        using var f = new RegistrarFixture(dbMode: 1);
+        using var f = new RegistrarFixture(dbMode: 1, backend: backend);
         RegisterMany(f, 50, 2, 600);
         Assert.Equal(100, RowCount(f)); // written before save() returned
         f.Save(SipHarness.Register("u0", ["<sip:u0@10.0.0.0:5060>;expires=0"], callId: "u0@x", cseq: 2));
@@ -74,10 +77,13 @@ public class UsrlocTests
         Assert.Equal(-1, f.Save(SipHarness.Register("u7", ["<sip:u7@10.0.7.1:5060>"], callId: "u7@x", cseq: 0)));
     }
 
-    [Fact]
-    public void Db_mode_2_writes_back_on_the_timer_and_on_stop_and_survives_restart()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public void Db_mode_2_writes_back_on_the_timer_and_on_stop_and_survives_restart(string backend)
     {
-        using var f = new RegistrarFixture(dbMode: 2);
+        using var f = new RegistrarFixture(dbMode: 2, backend: backend);
         RegisterMany(f, 40, 3, 600);
         Assert.Equal(0, RowCount(f)); // not yet: write-back
         f.Ul.RunTimer();
@@ -106,10 +112,13 @@ public class UsrlocTests
         Assert.Equal(1, RowCount(f)); // only u2's refreshed binding is left
     }
 
-    [Fact]
-    public void Db_mode_3_keeps_nothing_in_memory_and_nodes_share_the_table()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public void Db_mode_3_keeps_nothing_in_memory_and_nodes_share_the_table(string backend)
     {
-        using var f = new RegistrarFixture(dbMode: 3);
+        using var f = new RegistrarFixture(dbMode: 3, backend: backend);
         f.Save(SipHarness.Register("alice", ["<sip:a@1.1.1.1>"], callId: "a@x", expires: 600));
         Assert.Equal(1, RowCount(f));
         Assert.Equal(0, f.Ul.Table("location").Contacts);
