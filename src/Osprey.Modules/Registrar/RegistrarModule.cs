@@ -459,6 +459,10 @@ public sealed partial class RegistrarModule : ModuleBase
             w.Ascii("\r\n"u8);
         }
         if (outbound) w.Ascii("Require: outbound\r\n"u8);
+        // RFC 3261 §10.3 step 8: the 200 SHOULD carry a Date header
+        w.Ascii("Date: "u8);
+        w.Date(DateTime.UtcNow);
+        w.Ascii("\r\n"u8);
         t_reply = w.Buffer;
         return w.Length;
     }
@@ -507,6 +511,12 @@ public sealed partial class RegistrarModule : ModuleBase
         public void Number(long v)
         {
             System.Buffers.Text.Utf8Formatter.TryFormat(v, Room(20), out int n);
+            Length += n;
+        }
+
+        public void Date(DateTime utc)
+        {
+            System.Buffers.Text.Utf8Formatter.TryFormat(utc, Room(32), out int n, new System.Buffers.StandardFormat('R'));
             Length += n;
         }
 

@@ -13,6 +13,8 @@ public class SaveTests
         Assert.Equal(200, r.StatusCode);
         Assert.Equal(["<sip:alice@192.0.2.7:40000>;expires=600"], f.Sip.ReplyHeaders("Contact"));
         Assert.Equal(1, f.Reg.AcceptedRegs);
+        var date = Assert.Single(f.Sip.ReplyHeaders("Date"));
+        Assert.EndsWith(" GMT", date, StringComparison.Ordinal);
         var snap = f.Ul.LookupAor("location", "alice");
         Assert.NotNull(snap);
         var c = Assert.Single(snap.Contacts);
