@@ -45,7 +45,9 @@ public sealed partial class RegistrarModule
         if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var grv) && !grv.IsEmpty) gr = Encoding.UTF8.GetString(grv);
 
         long now = Ul.Now();
-        int found = 0;
+        int found = 0, filtered = 0;
+        // method_filtering: an initial request goes only to contacts that accept its method
+        int methodBit = MethodFiltering != 0 && !ctx.Message.To.HasTag ? MethodSet.Bit(ctx.Message.Method) : 0;
         using (var l = table.Lock(aor))
         {
             var rec = l.Record;
@@ -54,6 +56,11 @@ public sealed partial class RegistrarModule
                 var b = rec[i];
                 if (b.IsExpired(now)) continue;
                 if (gr is not null && b.Instance != gr) continue;
+                if (methodBit != 0 && b.Methods != -1 && (b.Methods & methodBit) == 0)
+                {
+                    filtered++;
+                    continue;
+                }
                 if (found == 0 && !toBranches)
                 {
                     // strings are immutable: the context shares them with the binding, nothing is copied
@@ -70,7 +77,7 @@ public sealed partial class RegistrarModule
                 found++;
             }
         }
-        return found == 0 ? -1 : 1;
+        return found > 0 ? 1 : filtered > 0 ? -2 : -1;
     }
 
     private static bool SameFlowSeen(AorRecord rec, int upTo, string? gr, long now)

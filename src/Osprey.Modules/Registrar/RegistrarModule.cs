@@ -312,6 +312,7 @@ public sealed partial class RegistrarModule : ModuleBase
                     b.Socket = socket;
                     b.Instance = p.Instance;
                     b.RegId = p.RegId;
+                    b.Methods = MethodSet.Of(msg, contacts[i]);
                     b.ConnectionId = ctx.Protocol == Osprey.Transport.SipProtocol.Udp ? -1 : ctx.ConnectionId;
                     b.Flags = (flags & SaveFlags.MemoryOnly) != 0 ? b.Flags | 1u : b.Flags & ~1u;
                     if (Ul.NatBflag >= 0 && (ctx.Flags & (1UL << Ul.NatBflag)) != 0) b.CFlags |= 1u << Ul.NatBflag;

@@ -131,4 +131,17 @@ public class LookupTests
         Assert.Equal(PvValue.FromInt(0), got[7]);
         Assert.True(got[8].IsNull);
     }
+
+    [Fact]
+    public void Method_filtering_skips_contacts_that_do_not_accept_the_method()
+    {
+        using var f = new RegistrarFixture(reg: r => r.MethodFiltering = 1);
+        f.Save(SipHarness.Register("bob", ["<sip:bob@192.0.2.1>;q=0.9;methods=\"MESSAGE,OPTIONS\""], callId: "a@x"));
+        Assert.Equal(256 | 512, f.Ul.LookupAor("location", "bob")!.Contacts[0].Methods);
+        Assert.Equal(-2, f.Lookup("sip:bob@example.com"));
+        f.Save(SipHarness.Register("bob", ["<sip:bob@192.0.2.2>;q=0.1"], callId: "b@x", extra: "Allow: INVITE, ACK, BYE, CANCEL\r\n"));
+        Assert.Equal(1, f.Lookup("sip:bob@example.com"));
+        Assert.Equal("sip:bob@192.0.2.2", f.Sip.Ruri);
+        Assert.Empty(f.Sip.Branches);
+    }
 }
