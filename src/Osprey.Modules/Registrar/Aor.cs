@@ -12,12 +12,14 @@ internal static class Aor
     /// <summary>The usrloc key of a URI: the user (lower-cased unless case_sensitive), with "@host"
     /// (host always lower-cased, RFC 3261 §19.1.4) when use_domain is set. False when the URI has no user
     /// and no host.</summary>
-    public static bool TryKey(in SipUri uri, bool caseSensitive, bool useDomain, out string aor)
+    public static bool TryKey(in SipUri uri, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "")
     {
         aor = "";
         if (!uri.IsValid) return false;
         var user = uri.User;
         var host = uri.Host;
+        // realm_prefix: "sip.example.com" counts as "example.com"
+        if (realmPrefix.Length > 0 && host.Length > realmPrefix.Length && Ascii.EqualsIgnoreCase(host[..realmPrefix.Length], realmPrefix)) host = host[realmPrefix.Length..];
         if (user.IsEmpty && host.IsEmpty) return false;
         int len = user.Length + (useDomain ? host.Length + 1 : 0);
         Span<byte> buf = len <= 512 ? stackalloc byte[len] : new byte[len];
@@ -34,10 +36,10 @@ internal static class Aor
         return true;
     }
 
-    public static bool TryKey(string uriText, bool caseSensitive, bool useDomain, out string aor)
+    public static bool TryKey(string uriText, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "")
     {
         aor = "";
-        return SipUri.TryParse(Encoding.UTF8.GetBytes(uriText), out var uri) && TryKey(uri, caseSensitive, useDomain, out aor);
+        return SipUri.TryParse(Encoding.UTF8.GetBytes(uriText), out var uri) && TryKey(uri, caseSensitive, useDomain, out aor, realmPrefix);
     }
 
     /// <summary>True when a header of this id lists the option tag (Supported: path, Require: outbound).</summary>

@@ -39,7 +39,7 @@ public sealed partial class RegistrarModule
         {
             return -3;
         }
-        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor)) return -3;
+        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor, RealmPrefix)) return -3;
         // RFC 5627 §6: a GRUU (gr parameter) selects the binding of that instance
         string? gr = null;
         if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var grv) && !grv.IsEmpty) gr = Encoding.UTF8.GetString(grv);
@@ -140,7 +140,7 @@ public sealed partial class RegistrarModule
         {
             uriText = ctx.Message.IsRequest ? CurrentRequestUri(ctx) : ctx.Message.To.UriString;
         }
-        if (!Aor.TryKey(uriText, CaseSensitive != 0, UseDomain, out var aor)) return -1;
+        if (!Aor.TryKey(uriText, CaseSensitive != 0, UseDomain, out var aor, RealmPrefix)) return -1;
         long now = Ul.Now();
         using var l = table.Lock(aor);
         if (l.Record is null) return -1;
@@ -162,7 +162,7 @@ public sealed partial class RegistrarModule
     internal int UnregisterCore(string tableName, string uri, string? ruid)
     {
         if (!Ul.TryGetTable(tableName, out var table)) return -3;
-        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor)) return -1;
+        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor, RealmPrefix)) return -1;
         using var l = table.Lock(aor);
         if (l.Record is null) return -3;
         if (string.IsNullOrEmpty(ruid)) return l.DeleteAll() ? 1 : -2;
@@ -181,7 +181,7 @@ public sealed partial class RegistrarModule
         var profiles = t_profiles ??= new Dictionary<string, AorSnapshot?>(StringComparer.Ordinal);
         profiles[profile] = null;
         if (!Ul.TryGetTable(table, out var t)) return -1;
-        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor)) return -1;
+        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor, RealmPrefix)) return -1;
         var snap = UsrlocModule.Lookup(t, aor);
         profiles[profile] = snap;
         return snap is null ? -1 : 1;

@@ -37,6 +37,9 @@ public sealed partial class RegistrarModule : ModuleBase
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Osprey.Transport.ListenEndpoint, string> _socketNames = new();
 
     [ModParam("default_expires")] public int DefaultExpires { get; set; } = 3600;
+    [ModParam("default_expires_range")] public int DefaultExpiresRange { get; set; }
+    [ModParam("expires_range")] public int ExpiresRange { get; set; }
+    [ModParam("realm_prefix")] public string RealmPrefix { get; set; } = "";
     [ModParam("min_expires")] public int MinExpires { get; set; } = 60;
     [ModParam("min_expires_mode")] public int MinExpiresMode { get; set; }
     [ModParam("max_expires")] public int MaxExpires { get; set; }
@@ -78,6 +81,7 @@ public sealed partial class RegistrarModule : ModuleBase
         if (OutboundMode is < 0 or > 2) return "registrar: outbound_mode must be 0, 1 or 2";
         if (DefaultQ is < -1 or > 1000) return "registrar: default_q must be 0..1000";
         if (DefaultExpires < 0 || MinExpires < 0 || MaxExpires < 0) return "registrar: expires parameters must not be negative";
+        if (DefaultExpiresRange is < 0 or > 100 || ExpiresRange is < 0 or > 100) return "registrar: default_expires_range and expires_range are percentages (0..100)";
         return null;
     }
 
@@ -139,12 +143,12 @@ public sealed partial class RegistrarModule : ModuleBase
         string aor;
         if (uri is not null)
         {
-            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor)) return Reject(ctx, 400, "Bad Request - Invalid AOR", null, reply, ref _rejected, -1);
+            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix)) return Reject(ctx, 400, "Bad Request - Invalid AOR", null, reply, ref _rejected, -1);
         }
         else
         {
             ref readonly var to = ref msg.To;
-            if (!to.IsValid || !Aor.TryKey(to.Uri, CaseSensitive != 0, UseDomain, out aor)) return Reject(ctx, 400, "Bad Request - Invalid To", null, reply, ref _rejected, -1);
+            if (!to.IsValid || !Aor.TryKey(to.Uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix)) return Reject(ctx, 400, "Bad Request - Invalid To", null, reply, ref _rejected, -1);
         }
 
         // Path (RFC 3327 §5.3)
@@ -194,11 +198,16 @@ public sealed partial class RegistrarModule : ModuleBase
             for (int i = 0; i < n; i++)
             {
                 ref readonly var c = ref contacts[i];
-                long e = headerExpires >= 0 ? headerExpires : DefaultExpires;
+                bool fromDefault = headerExpires < 0;
+                long e = fromDefault ? DefaultExpires : headerExpires;
                 if (c.TryGetParam("expires"u8, out var ev))
                 {
-                    e = SipChars.TryParseUInt(ev, uint.MaxValue, out var pe) ? (long)pe : DefaultExpires;
+                    fromDefault = !SipChars.TryParseUInt(ev, uint.MaxValue, out var pe);
+                    e = fromDefault ? DefaultExpires : (long)pe;
                 }
+                // spread refreshes: a random value in [e - range%, e] (flag 0x08 turns it off)
+                int range = fromDefault ? DefaultExpiresRange : ExpiresRange;
+                if (e > 0 && range > 0 && (flags & SaveFlags.NoExpiresRange) == 0) e -= Random.Shared.NextInt64(e * range / 100 + 1);
                 if (e != 0 && MinExpires != 0 && e < MinExpires)
                 {
                     if (MinExpiresMode == 1)

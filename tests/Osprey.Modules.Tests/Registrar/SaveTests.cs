@@ -283,4 +283,32 @@ public class SaveTests
         Assert.True(Aor.TryParseQ(System.Text.Encoding.ASCII.GetBytes(text), out var v));
         Assert.Equal(q, v);
     }
+
+    [Fact]
+    public void Expires_range_spreads_refreshes_unless_flag_0x08()
+    {
+        using var f = new RegistrarFixture(reg: r => { r.ExpiresRange = 50; r.DefaultExpiresRange = 10; });
+        var seen = new HashSet<long>();
+        for (int i = 0; i < 40; i++)
+        {
+            f.Save(SipHarness.Register("u" + i, ["<sip:u@1.1.1.1>"], expires: 1000));
+            long e = f.Ul.LookupAor("location", "u" + i)!.Contacts[0].Expires - f.Now;
+            Assert.InRange(e, 500, 1000);
+            seen.Add(e);
+        }
+        Assert.True(seen.Count > 5);
+        f.Save(SipHarness.Register("d", ["<sip:d@1.1.1.1>"]));
+        Assert.InRange(f.Ul.LookupAor("location", "d")!.Contacts[0].Expires - f.Now, 3240, 3600);
+        f.Save(SipHarness.Register("x", ["<sip:x@1.1.1.1>"], expires: 1000), "0x08");
+        Assert.Equal(1000, f.Ul.LookupAor("location", "x")!.Contacts[0].Expires - f.Now);
+    }
+
+    [Fact]
+    public void Realm_prefix_is_ignored_in_the_aor_domain()
+    {
+        using var f = new RegistrarFixture(ul: u => u.UseDomainParam = 1, reg: r => r.RealmPrefix = "sip.");
+        f.Save(SipHarness.Register("alice", ["<sip:a@1.1.1.1>"], domain: "sip.example.com"));
+        Assert.NotNull(f.Ul.LookupAor("location", "alice@example.com"));
+        Assert.Equal(1, f.Lookup("sip:alice@example.com"));
+    }
 }
