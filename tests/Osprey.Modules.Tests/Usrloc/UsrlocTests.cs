@@ -241,4 +241,25 @@ public class UsrlocTests
         Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location-users", out var u));
         Assert.Equal(1, u.Read());
     }
+
+    [Fact]
+    public void Write_back_that_fails_keeps_changes_for_the_next_run()
+    {
+        using var f = new RegistrarFixture(dbMode: 2);
+        RegisterMany(f, 5, 1, 600);
+        f.Ul.RunTimer();
+        Assert.Equal(5, RowCount(f));
+        f.Save(SipHarness.Register("u0", ["<sip:u0@10.0.0.0:5060>;expires=0"], callId: "u0@x", cseq: 2));
+        RegisterMany(f, 3, 1, 600, "n");
+        Assert.True(Database.TryOpen(f.DbUrl, out var db, out _));
+        using (db)
+        {
+            db.Execute("ALTER TABLE location RENAME TO location_away");
+            f.Ul.RunTimer(); // fails: nothing is lost
+            db.Execute("ALTER TABLE location_away RENAME TO location");
+        }
+        Assert.Equal(5, RowCount(f));
+        f.Ul.RunTimer();
+        Assert.Equal(4 + 3, RowCount(f));
+    }
 }
