@@ -39,10 +39,20 @@ public sealed partial class RegistrarModule
         {
             return -3;
         }
-        if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out var aor, RealmPrefix)) return -3;
-        // RFC 5627 §6: a GRUU (gr parameter) selects the binding of that instance
         string? gr = null;
-        if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var grv) && !grv.IsEmpty) gr = Encoding.UTF8.GetString(grv);
+        string aor;
+        if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var grv) && grv.IsEmpty && uri.User.StartsWith("tgruu."u8))
+        {
+            // RFC 5627 §3.2: a temporary GRUU names AOR and instance in its (encrypted) user part
+            if (!_tempGruu.TryDecode(uri.User["tgruu."u8.Length..], out aor, out var inst)) return -1;
+            gr = inst;
+        }
+        else
+        {
+            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix)) return -3;
+            // RFC 5627 §6: a public GRUU (gr=instance) selects the binding of that instance
+            if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var pg) && !pg.IsEmpty) gr = Encoding.UTF8.GetString(pg);
+        }
 
         long now = Ul.Now();
         int found = 0, filtered = 0;

@@ -56,6 +56,10 @@ public sealed partial class RegistrarModule : ModuleBase
     [ModParam("path_mode")] public int PathMode { get; set; } = 2;
     [ModParam("path_use_received")] public int PathUseReceived { get; set; }
     [ModParam("gruu_enabled")] public int GruuEnabled { get; set; } = 1;
+
+    /// <summary>Osprey: key for temporary GRUUs, shared by nodes that must resolve each other's; random when empty.</summary>
+    [ModParam("gruu_secret")] public string GruuSecret { get; set; } = "";
+    private TempGruu _tempGruu = null!;
     [ModParam("outbound_mode")] public int OutboundMode { get; set; }
     [ModParam("regid_mode")] public int RegidMode { get; set; }
     [ModParam("method_filtering")] public int MethodFiltering { get; set; }
@@ -77,6 +81,7 @@ public sealed partial class RegistrarModule : ModuleBase
     public override string? Init()
     {
         if (Usrloc is null) return "registrar: needs the usrloc module (loadmodule \"usrloc.so\")";
+        _tempGruu = new TempGruu(GruuSecret);
         if (PathMode is < 0 or > 2) return "registrar: path_mode must be 0, 1 or 2";
         if (OutboundMode is < 0 or > 2) return "registrar: outbound_mode must be 0, 1 or 2";
         if (DefaultQ is < -1 or > 1000) return "registrar: default_q must be 0..1000";
@@ -353,7 +358,7 @@ public sealed partial class RegistrarModule : ModuleBase
                 }
                 ret = anyInsert ? 1 : anyUpdate ? 2 : anyDelete ? 3 : 4;
             }
-            replyLength = WriteReplyHeaders(l.Record, now, msg, pathInReply ? path : null, obUsed);
+            replyLength = WriteReplyHeaders(l.Record, now, msg, pathInReply ? path : null, obUsed, aor);
         }
 
         Interlocked.Increment(ref _accepted);
@@ -412,7 +417,7 @@ public sealed partial class RegistrarModule : ModuleBase
     /// <summary>RFC 3261 §10.3 step 8: every current binding with its remaining expiry; Path echoed
     /// (RFC 3327 §5.3), GRUUs (RFC 5627 §5), Require: outbound (RFC 5626 §6). Written under the record
     /// lock straight into a per-thread buffer: no copies of the bindings, no intermediate strings.</summary>
-    private int WriteReplyHeaders(AorRecord? rec, long now, SipMessage msg, string? path, bool outbound)
+    private int WriteReplyHeaders(AorRecord? rec, long now, SipMessage msg, string? path, bool outbound, string aor)
     {
         var w = new HeaderWriter(t_reply ??= new byte[2048]);
         bool gruu = GruuEnabled != 0 && rec is not null && Aor.HasOptionTag(msg, HeaderId.Supported, "gruu"u8);
@@ -456,7 +461,13 @@ public sealed partial class RegistrarModule : ModuleBase
                         w.Ascii(to.Uri.Host);
                         w.Ascii(";gr="u8);
                         w.Text(b.Instance);
-                        w.Ascii("\""u8);
+                        // RFC 5627 §5.2: a new temporary GRUU with each registration; the old ones stay valid
+                        w.Ascii("\";temp-gruu=\"sip:"u8);
+                        w.Text(TempGruu.Prefix);
+                        w.Text(_tempGruu.Token(aor, b.Instance));
+                        w.Ascii("@"u8);
+                        w.Ascii(to.Uri.Host);
+                        w.Ascii(";gr\""u8);
                     }
                 }
                 w.Ascii("\r\n"u8);

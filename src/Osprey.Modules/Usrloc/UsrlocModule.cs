@@ -194,6 +194,7 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     public override void Stop()
     {
+        if (_stopped) return;
         _stopped = true;
         if (Wheel is not null && !_wheelHandle.IsEmpty) Wheel.Cancel(_wheelHandle);
         _timer?.Dispose();
@@ -206,6 +207,7 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     public void Dispose()
     {
+        if (_db is null && _timer is null && _stopped) return; // already disposed
         Stop();
         _db?.Dispose();
         _db = null;

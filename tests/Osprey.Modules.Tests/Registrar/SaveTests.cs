@@ -311,4 +311,33 @@ public class SaveTests
         Assert.NotNull(f.Ul.LookupAor("location", "alice@example.com"));
         Assert.Equal(1, f.Lookup("sip:alice@example.com"));
     }
+
+    [Fact]
+    public void Temp_gruu_changes_per_registration_and_every_one_resolves_to_the_instance()
+    {
+        using var f = new RegistrarFixture();
+        string TempGruuOf(string contactPrefix)
+        {
+            var c = f.Sip.ReplyHeaders("Contact").Find(h => h.StartsWith(contactPrefix, StringComparison.Ordinal))!;
+            int i = c.IndexOf("temp-gruu=\"", StringComparison.Ordinal) + 11;
+            return c[i..c.IndexOf('"', i)];
+        }
+        f.Save(SipHarness.Register("alice", ["<sip:a@10.1.1.1>;+sip.instance=\"<urn:uuid:1111>\""], callId: "c1@x", cseq: 1, extra: "Supported: gruu\r\n"));
+        f.Save(SipHarness.Register("alice", ["<sip:a@10.1.1.2>;q=1;+sip.instance=\"<urn:uuid:2222>\""], callId: "c2@x", extra: "Supported: gruu\r\n"));
+        string t1 = TempGruuOf("<sip:a@10.1.1.1>");
+        Assert.StartsWith("sip:tgruu.", t1, StringComparison.Ordinal);
+        Assert.EndsWith("@example.com;gr", t1, StringComparison.Ordinal);
+        Assert.DoesNotContain("alice", t1, StringComparison.Ordinal);
+        f.Save(SipHarness.Register("alice", ["<sip:a@10.1.1.1>;+sip.instance=\"<urn:uuid:1111>\""], callId: "c1@x", cseq: 2, extra: "Supported: gruu\r\n"));
+        string t2 = TempGruuOf("<sip:a@10.1.1.1>");
+        Assert.NotEqual(t1, t2);
+        foreach (var t in new[] { t1, t2 })
+        {
+            Assert.Equal(1, f.Lookup(t));
+            Assert.Equal("sip:a@10.1.1.1", f.Sip.Ruri);
+            Assert.Empty(f.Sip.Branches);
+        }
+        var forged = t1.Replace("tgruu.", "tgruu.A", StringComparison.Ordinal);
+        Assert.Equal(-1, f.Lookup(forged));
+    }
 }
