@@ -76,6 +76,7 @@ public sealed partial class RegistrarModule
                     // strings are immutable: the context shares them with the binding, nothing is copied
                     ctx.NewRequestUri = b.Contact;
                     ctx.DestinationUri = DestinationOf(b);
+                    if (b.Socket is not null && ListenerOf(ctx, b.Socket) is { } sock) ctx.SendSocket = sock;
                     DestinationSetSlot.SetFirstBranchPath(ctx, UsePath != 0 ? b.Path : null);
                     found++;
                     if (AppendBranches == 0) break;

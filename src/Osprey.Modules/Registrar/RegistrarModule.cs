@@ -403,12 +403,22 @@ public sealed partial class RegistrarModule : ModuleBase
         return true;
     }
 
-    private string SocketOf(MessageContext ctx) => _socketNames.GetOrAdd(ctx.Local, static (l, c) => SocketName(c), ctx);
+    private string SocketOf(MessageContext ctx) => _socketNames.GetOrAdd(ctx.Local, static l => SocketName(l));
 
-    private static string SocketName(MessageContext ctx)
+    /// <summary>The listener a saved socket name (proto:ip:port) names, to send from it again (TCP/TLS connection reuse, NAT bindings).</summary>
+    internal Osprey.Transport.ListenEndpoint? ListenerOf(MessageContext ctx, string socket)
     {
-        var proto = ctx.Protocol.ToString().ToLowerInvariant();
-        var ep = ctx.Local.Bind;
+        foreach (var l in ctx.Server.Listeners)
+        {
+            if (string.Equals(_socketNames.GetOrAdd(l, static x => SocketName(x)), socket, StringComparison.Ordinal)) return l;
+        }
+        return null;
+    }
+
+    private static string SocketName(Osprey.Transport.ListenEndpoint l)
+    {
+        var proto = l.Protocol.ToString().ToLowerInvariant();
+        var ep = l.Bind;
         return ep.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? proto + ":[" + ep.Address + "]:" + ep.Port.ToString(CultureInfo.InvariantCulture)
             : proto + ":" + ep.Address + ":" + ep.Port.ToString(CultureInfo.InvariantCulture);

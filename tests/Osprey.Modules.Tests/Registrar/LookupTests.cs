@@ -144,4 +144,15 @@ public class LookupTests
         Assert.Equal("sip:bob@192.0.2.2", f.Sip.Ruri);
         Assert.Empty(f.Sip.Branches);
     }
+
+    [Fact]
+    public void Lookup_sends_from_the_socket_the_register_came_in_on()
+    {
+        using var f = new RegistrarFixture();
+        f.Sip.Run(SipHarness.Register("bob", ["<sip:bob@192.0.2.1;transport=tcp>"]), ctx => f.Reg.Save(ctx, "location"), protocol: Osprey.Transport.SipProtocol.Tcp);
+        Assert.Equal("tcp:10.0.0.1:5060", f.Ul.LookupAor("location", "bob")!.Contacts[0].Socket);
+        Assert.Equal(7, f.Ul.LookupAor("location", "bob")!.Contacts[0].ConnectionId);
+        Assert.Equal(1, f.Lookup("sip:bob@example.com"));
+        Assert.Same(f.Sip.Tcp, f.Sip.SendSocket);
+    }
 }

@@ -35,6 +35,7 @@ internal sealed class SipHarness : ISipSender, IMessageRouter
     public string? Du { get; private set; }
     public List<ContactBranch> Branches { get; } = [];
     public string? FirstPath { get; private set; }
+    public ListenEndpoint? SendSocket { get; private set; }
 
     public SendResult Send(SipProtocol protocol, IPEndPoint destination, ReadOnlySpan<byte> data, ListenEndpoint? from = null, long connectionId = 0, bool noConnect = false)
     {
@@ -50,6 +51,7 @@ internal sealed class SipHarness : ISipSender, IMessageRouter
         Branches.Clear();
         Branches.AddRange(DestinationSetSlot.Branches(ctx));
         FirstPath = DestinationSetSlot.FirstBranchPath(ctx);
+        SendSocket = ctx.SendSocket;
     }
 
     public bool OnReply(MessageContext ctx) => false;
