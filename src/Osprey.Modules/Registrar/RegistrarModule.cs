@@ -236,6 +236,7 @@ public sealed partial class RegistrarModule : ModuleBase
         int ret;
         bool obUsed = false;
         int replyLength;
+        bool dbOk = true; // write-through (db_mode 1, 3) results
         string? received = DestinationSetSlot.Received(ctx);
         using (var l = table.Lock(aor))
         {
@@ -248,7 +249,7 @@ public sealed partial class RegistrarModule : ModuleBase
                     if (i >= l.Record.Count) continue;
                     var b = l.Record[i];
                     if (b.CallId == callId && cseq <= b.CSeq) continue;
-                    l.Delete(b);
+                    dbOk &= l.Delete(b);
                 }
                 ret = 3;
             }
@@ -308,7 +309,7 @@ public sealed partial class RegistrarModule : ModuleBase
                     {
                         if (b is not null)
                         {
-                            l.Delete(b);
+                            dbOk &= l.Delete(b);
                             anyDelete = true;
                         }
                         continue;
@@ -334,12 +335,12 @@ public sealed partial class RegistrarModule : ModuleBase
                     if (isNew)
                     {
                         b.LastModified = now;
-                        l.Insert(b);
+                        dbOk &= l.Insert(b);
                         anyInsert = true;
                     }
                     else
                     {
-                        l.Update(b);
+                        dbOk &= l.Update(b);
                         anyUpdate = true;
                     }
                     touched?.Add(b);
@@ -351,7 +352,7 @@ public sealed partial class RegistrarModule : ModuleBase
                     {
                         if (i < l.Record.Count && !touched.Contains(l.Record[i]))
                         {
-                            l.Delete(l.Record[i]);
+                            dbOk &= l.Delete(l.Record[i]);
                             anyDelete = true;
                         }
                     }
@@ -361,6 +362,11 @@ public sealed partial class RegistrarModule : ModuleBase
             replyLength = WriteReplyHeaders(l.Record, now, msg, pathInReply ? path : null, obUsed, aor);
         }
 
+        if (!dbOk)
+        {
+            // the memory state changed but the database did not: say so, as write-through promises
+            return Reject(ctx, 500, "Server Internal Error - Database Error", null, reply, ref _rejected, -1);
+        }
         Interlocked.Increment(ref _accepted);
         if (reply) ctx.Server.Replier.Reply(ctx, 200, "OK"u8, t_reply.AsSpan(0, replyLength));
         else if ((flags & SaveFlags.NoReply) != 0) PendingReply.Set(ctx, t_reply.AsSpan(0, replyLength).ToArray());

@@ -262,4 +262,14 @@ public class UsrlocTests
         f.Ul.RunTimer();
         Assert.Equal(4 + 3, RowCount(f));
     }
+
+    [Fact]
+    public void Write_through_failure_answers_500()
+    {
+        using var f = new RegistrarFixture(dbMode: 1);
+        Assert.True(Database.TryOpen(f.DbUrl, out var db, out _));
+        using (db) db.Execute("ALTER TABLE location RENAME TO location_away");
+        Assert.Equal(-1, f.Save(SipHarness.Register("a", ["<sip:a@1.1.1.1>"])));
+        Assert.Equal(500, f.Sip.LastReply().StatusCode);
+    }
 }
