@@ -1,0 +1,41 @@
+using System.Runtime.CompilerServices;
+using Osprey.Core.Pipeline;
+using Osprey.Sip.Message;
+
+namespace Osprey.Modules.Auth;
+
+/// <summary>What authentication learned about the message a context holds: whether its nonce was stale
+/// (the next challenge says stale=true), which credentials header was authorized (consume_credentials),
+/// and the columns load_credentials fetched. Dropped when the context moves to another message.</summary>
+internal sealed class AuthState
+{
+    private static readonly ConditionalWeakTable<MessageContext, AuthState> s_states = new();
+
+    private SipMessage? _owner;
+    public bool Stale;
+    public int AuthorizedHeader = -1;
+    public Dictionary<string, string?>? Loaded;
+
+    public static AuthState Of(MessageContext ctx)
+    {
+        var s = s_states.GetOrCreateValue(ctx);
+        if (!ReferenceEquals(s._owner, ctx.Message))
+        {
+            s._owner = ctx.Message;
+            s.Stale = false;
+            s.AuthorizedHeader = -1;
+            s.Loaded?.Clear();
+        }
+        return s;
+    }
+}
+
+/// <summary>Where auth_db (or another credentials module) finds the secret of a user.</summary>
+public interface ICredentialSource
+{
+    /// <summary>
+    /// Looks up a user. <paramref name="secret"/> is the plain password when <paramref name="isHa1"/> is false,
+    /// else a stored HA1 (hex). False when there is no such user.
+    /// </summary>
+    bool TryGet(string username, string realm, out string secret, out bool isHa1);
+}

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text;
+using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
+using Osprey.Data;
+using Osprey.Modules.Auth;
+using Osprey.Sip.Message;
+using Osprey.Sip.Uri;
+
+namespace Osprey.Modules.AuthDb;
+
+/// <summary>
+/// auth_db: digest verification with credentials from the <c>subscriber</c> table (Kamailio's columns):
+/// plain passwords (calculate_ha1=1, password_column "password") or stored HA1 (ha1, and ha1b for
+/// usernames that carry "@domain"). The lookup is a prepared single-row query per table.
+/// </summary>
+[Module("auth_db")]
+public sealed class AuthDbModule : ModuleBase, IDisposable
+{
+    private Database? _db;
+    private readonly ConcurrentDictionary<string, SubscriberTable> _tables = new(StringComparer.Ordinal);
+    private string[] _load = [];
+
+    [ModParam("db_url")] public string DbUrl { get; set; } = "";
+    [ModParam("user_column")] public string UserColumn { get; set; } = "username";
+    [ModParam("domain_column")] public string DomainColumn { get; set; } = "domain";
+    [ModParam("password_column")] public string PasswordColumn { get; set; } = "ha1";
+    [ModParam("password_column_2")] public string PasswordColumn2 { get; set; } = "ha1b";
+    [ModParam("calculate_ha1")] public int CalculateHa1 { get; set; }
+    [ModParam("use_domain")] public int UseDomain { get; set; }
+
+    /// <summary>Columns to fetch with the credentials, ';'-separated (readable with <see cref="LoadedCredential"/>).</summary>
+    [ModParam("load_credentials")] public string LoadCredentials { get; set; } = "";
+
+    /// <summary>The auth module whose nonces and verification this uses; the host sets it.</summary>
+    public AuthModule? Auth { get; set; }
+
+    public override string? Init()
+    {
+        if (Auth is null) return "auth_db: needs the auth module (loadmodule \"auth.so\")";
+        if (!Database.TryOpen(DbUrl, out var db, out var err)) return "auth_db: " + err;
+        _db = db;
+        var cols = new List<string>();
+        foreach (var c in LoadCredentials.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = c.IndexOf('=');
+            cols.Add(eq >= 0 ? c[(eq + 1)..].Trim() : c);
+        }
+        _load = [.. cols];
+        return null;
+    }
+
+    /// <summary>Checks the table version (subscriber is 7) when the script binds a table name.</summary>
+    public string? BindTable(string table)
+    {
+        var v = _db!.CheckTableVersion(table, Data.Schema.KamailioSchema.Subscriber.Version);
+        return v is null ? null : "auth_db: " + v;
+    }
+
+    private SubscriberTable Table(string name) => _tables.GetOrAdd(name, static (n, self) => new SubscriberTable(self, n), this);
+
+    /// <summary>www_authorize(realm, table) / www_authenticate: checks the Authorization credentials.
+    /// 1 ok; -1 error, -2 wrong password, -3 unknown user, -4 stale nonce, -5 no credentials, -6 nonce reused.</summary>
+    [Function("www_authorize", RouteTypes.Request)]
+    [Function("www_authenticate", RouteTypes.Request)]
+    public int WwwAuthorize(MessageContext ctx, string realm, string table) => Auth!.Verify(ctx, realm, false, Table(table).For(ctx));
+
+    [Function("www_authenticate", RouteTypes.Request)]
+    public int WwwAuthorize(MessageContext ctx, string realm, string table, string method) => Auth!.Verify(ctx, realm, false, Table(table).For(ctx), method);
+
+    /// <summary>proxy_authorize(realm, table) / proxy_authenticate: checks the Proxy-Authorization credentials.</summary>
+    [Function("proxy_authorize", RouteTypes.Request)]
+    [Function("proxy_authenticate", RouteTypes.Request)]
+    public int ProxyAuthorize(MessageContext ctx, string realm, string table) => Auth!.Verify(ctx, realm, true, Table(table).For(ctx));
+
+    /// <summary>auth_check(realm, table, flags): www for REGISTER, proxy otherwise; flags 1 checks the
+    /// authentication user against From (and To for REGISTER, R-URI for PUBLISH) and their domains against
+    /// the realm; flags 2 skips that check for INVITE, BYE, PRACK, UPDATE, MESSAGE. -8 on mismatch.</summary>
+    [Function("auth_check", RouteTypes.Request)]
+    public int AuthCheck(MessageContext ctx, string realm, string table, string flags)
+    {
+        var msg = ctx.Message;
+        bool register = msg.Method == SipMethod.Register;
+        int r = Auth!.Verify(ctx, realm, !register, Table(table).For(ctx));
+        if (r < 0) return r;
+        int f = AuthModule.ParseInt(flags);
+        if ((f & 1) == 0) return r;
+        if ((f & 2) != 0 && msg.Method is SipMethod.Invite or SipMethod.Bye or SipMethod.Prack or SipMethod.Update or SipMethod.Message) return r;
+        string user = Auth.GetAu(ctx, null).Str;
+        if (realm.Length == 0) realm = (register ? msg.To : msg.From).Uri.HostString;
+        if (!SameUser(msg.From.Uri, user, realm)) return AuthCodes.AuthUserMismatch;
+        if (register && !SameUser(msg.To.Uri, user, realm)) return AuthCodes.AuthUserMismatch;
+        if (msg.Method == SipMethod.Publish && !SameUser(msg.RequestUri, user, realm)) return AuthCodes.AuthUserMismatch;
+        return r;
+    }
+
+    private static bool SameUser(in SipUri uri, string user, string realm)
+        => uri.IsValid && Encoding.UTF8.GetString(uri.User) == user && string.Equals(uri.HostString, realm, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>is_subscriber(uri, table, flags): 1 when a subscriber row exists for the URI's user
+    /// (and domain with flags bit 1); bit 2 skips loading the load_credentials columns.</summary>
+    [Function("is_subscriber", RouteTypes.Any)]
+    public int IsSubscriber(MessageContext ctx, string uri, string table, string flags)
+    {
+        int f = AuthModule.ParseInt(flags);
+        if (!SipUri.TryParse(uri, out var u) || !u.IsValid) return -1;
+        var t = Table(table);
+        var row = t.Find(u.UserString, (f & 1) != 0 ? u.HostString.ToLowerInvariant() : null);
+        if (row is null) return -1;
+        if ((f & 2) == 0) t.StoreLoaded(ctx, row);
+        return 1;
+    }
+
+    /// <summary>A load_credentials column fetched with the credentials of the current message (null when none).</summary>
+    public static string? LoadedCredential(MessageContext ctx, string column)
+        => AuthModule.LoadedCredentials(ctx).TryGetValue(column, out var v) ? v : null;
+
+    public override void Stop() => Dispose();
+
+    public void Dispose()
+    {
+        _db?.Dispose();
+        _db = null;
+    }
+
+    /// <summary>One subscriber table: the prepared queries and the credential source bound to a message.</summary>
+    private sealed class SubscriberTable
+    {
+        private readonly AuthDbModule _m;
+        private readonly string _sqlUser;
+        private readonly string _sqlUserDomain;
+        private readonly int _firstLoaded;
+        [ThreadStatic] private static Source? t_source;
+
+        public SubscriberTable(AuthDbModule m, string table)
+        {
+            _m = m;
+            var cols = new StringBuilder();
+            cols.Append(Q(m.PasswordColumn)).Append(", ").Append(Q(m.PasswordColumn2));
+            foreach (var c in m._load) cols.Append(", ").Append(Q(c));
+            _firstLoaded = 2;
+            _sqlUser = "SELECT " + cols + " FROM " + Q(table) + " WHERE " + Q(m.UserColumn) + " = @p0";
+            _sqlUserDomain = _sqlUser + " AND " + Q(m.DomainColumn) + " = @p1";
+            string Q(string s) => m._db!.Backend == DbBackend.MySql ? "`" + s + "`" : "\"" + s + "\"";
+        }
+
+        public DbRow? Find(string user, string? domain)
+        {
+            List<DbRow> rows;
+            try
+            {
+                rows = domain is null ? _m._db!.Query(_sqlUser, [user]) : _m._db!.Query(_sqlUserDomain, [user, domain]);
+            }
+            catch (DbException ex)
+            {
+                Console.Error.WriteLine("auth_db: database error on " + _m._db!.Url.Display + ": " + ex.Message);
+                return null;
+            }
+            return rows.Count == 0 ? null : rows[0];
+        }
+
+        public void StoreLoaded(MessageContext ctx, DbRow row)
+        {
+            if (_m._load.Length == 0) return;
+            var d = AuthModule.LoadedCredentials(ctx);
+            for (int i = 0; i < _m._load.Length; i++) d[_m._load[i]] = row.GetString(_firstLoaded + i);
+        }
+
+        public ICredentialSource For(MessageContext ctx)
+        {
+            var s = t_source ??= new Source();
+            s.Table = this;
+            s.Ctx = ctx;
+            return s;
+        }
+
+        private sealed class Source : ICredentialSource
+        {
+            public SubscriberTable Table = null!;
+            public MessageContext Ctx = null!;
+
+            public bool TryGet(string username, string realm, out string secret, out bool isHa1)
+            {
+                var m = Table._m;
+                secret = "";
+                isHa1 = m.CalculateHa1 == 0;
+                int at = username.IndexOf('@');
+                string user = at >= 0 ? username[..at] : username;
+                var row = Table.Find(user, m.UseDomain != 0 ? realm : null);
+                if (row is null) return false;
+                // calculate_ha1=0: ha1b holds H(user@domain:realm:pw) for usernames that carry a domain
+                secret = (isHa1 && at >= 0 ? row.GetString(1) : row.GetString(0)) ?? "";
+                Table.StoreLoaded(Ctx, row);
+                return true;
+            }
+        }
+    }
+}

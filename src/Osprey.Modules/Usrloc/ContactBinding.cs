@@ -1,0 +1,76 @@
+namespace Osprey.Modules.Usrloc;
+
+/// <summary>Where a binding stands with respect to the database (write-back bookkeeping).</summary>
+internal enum DbSyncState : byte
+{
+    Clean,
+    New,
+    Dirty,
+}
+
+/// <summary>
+/// One binding of an address-of-record to a contact address (RFC 3261 §10; Kamailio's ucontact), with
+/// what re-registrations are checked against (Call-ID, CSeq) and what routing needs later (received,
+/// Path, socket, flow: instance and reg-id). Mutated only under the lock of its record's bucket.
+/// </summary>
+public sealed class ContactBinding
+{
+    /// <summary>The contact URI as registered (without header parameters).</summary>
+    public required string Contact { get; set; }
+
+    /// <summary>Absolute expiry, Unix seconds; 0 means permanent (added by RPC or provisioning).</summary>
+    public long Expires { get; set; }
+
+    /// <summary>q-value times 1000 (0..1000), or -1 when the contact had none (Kamailio's Q_UNSPECIFIED).</summary>
+    public int Q { get; set; } = -1;
+
+    public string CallId { get; set; } = "";
+    public int CSeq { get; set; }
+
+    /// <summary>usrloc flags (FL_*).</summary>
+    public uint Flags { get; set; }
+
+    /// <summary>Branch flags saved with the contact (the NAT flag among them, see nat_bflag).</summary>
+    public uint CFlags { get; set; }
+
+    public string UserAgent { get; set; } = "";
+
+    /// <summary>Where the REGISTER came from, as a SIP URI (sip:ip:port;transport=x), when NAT handling asked for it.</summary>
+    public string? Received { get; set; }
+
+    /// <summary>The Path header values of the REGISTER (RFC 3327), comma-joined.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>The local socket the REGISTER came in on: proto:ip:port.</summary>
+    public string? Socket { get; set; }
+
+    /// <summary>Methods the UA accepts (bitmask), -1 when unknown.</summary>
+    public int Methods { get; set; } = -1;
+
+    /// <summary>+sip.instance (RFC 5626 §4.1, RFC 5627), with its angle brackets and quotes removed.</summary>
+    public string? Instance { get; set; }
+
+    /// <summary>reg-id (RFC 5626 §4.2); 0 when none.</summary>
+    public int RegId { get; set; }
+
+    public int ServerId { get; set; }
+    public long ConnectionId { get; set; } = -1;
+    public int KeepAlive { get; set; }
+
+    /// <summary>Record unique id: names this binding across nodes and restarts.</summary>
+    public required string Ruid { get; init; }
+
+    /// <summary>Unix seconds of the last change.</summary>
+    public long LastModified { get; set; }
+
+    internal DbSyncState SyncState { get; set; }
+    internal long Version { get; set; }
+
+    /// <summary>Seconds left at <paramref name="now"/>; 0 or less when expired (permanent bindings never expire).</summary>
+    public long SecondsLeft(long now) => Expires == 0 ? int.MaxValue : Expires - now;
+
+    public bool IsExpired(long now) => Expires != 0 && Expires <= now;
+
+    /// <summary>A copy, for reading outside the bucket lock (RPC, $ulc, the 200 reply).</summary>
+    public ContactBinding Clone() => (ContactBinding)MemberwiseClone();
+}
