@@ -108,20 +108,57 @@ public sealed partial class JsonRpcFifoServer : IAsyncDisposable
             return;
         }
         string replyPath = Path.Combine(_replyDir, replyName);
+        var reply = OpenReply(replyPath);
+        if (reply is null)
+            return;
         try
         {
-            // Open only an existing FIFO (never create a file); read-write so opening cannot block.
-            using var reply = new FileStream(replyPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1, FileOptions.None);
-            if (parsed is null)
-                JsonRpcResponseWriter.WriteErrorResponse(reply, idJson, code, message, _pretty);
-            else
-                JsonRpcDispatcher.Handle(_registry, parsed, reply, _pretty, _stop.Token);
-            reply.Flush();
+            using (reply)
+            {
+                if (parsed is null)
+                    JsonRpcResponseWriter.WriteErrorResponse(reply, idJson, code, message, _pretty);
+                else
+                    JsonRpcDispatcher.Handle(_registry, parsed, reply, _pretty, _stop.Token);
+                reply.Flush();
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine("osprey: jsonrpcs cannot answer on " + replyPath + ": " + ex.Message);
         }
+    }
+
+    /// <summary>
+    /// Opens the client's reply FIFO for writing. That waits until the client has it open for reading
+    /// (so nothing written is lost); a client that never comes is given up after a few seconds by
+    /// opening the FIFO for reading ourselves, which releases the waiting open.
+    /// </summary>
+    private static FileStream? OpenReply(string replyPath)
+    {
+        // FileMode.Open: an existing FIFO only, never a new file.
+        var open = Task.Run(() => new FileStream(replyPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.None));
+        try
+        {
+            if (open.Wait(TimeSpan.FromSeconds(5)))
+                return open.Result;
+        }
+        catch (AggregateException ex)
+        {
+            Console.Error.WriteLine("osprey: jsonrpcs cannot open reply FIFO " + replyPath + ": " + ex.InnerException?.Message);
+            return null;
+        }
+        try
+        {
+            using var release = new FileStream(replyPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            open.Wait(TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or AggregateException)
+        {
+        }
+        if (open.IsCompletedSuccessfully)
+            open.Result.Dispose();
+        Console.Error.WriteLine("osprey: jsonrpcs reply FIFO " + replyPath + " has no reader; answer dropped");
+        return null;
     }
 
     private static string? TryReplyName(byte[] request)

@@ -131,7 +131,7 @@ internal static class ExternalTool
         {
             p.Kill(entireProcessTree: true);
             await p.WaitForExitAsync();
-            throw new TimeoutException(file + " " + string.Join(' ', args) + " did not finish within " + timeout);
+            throw new TimeoutException(file + " " + string.Join(' ', args) + " did not finish within " + timeout + "; it wrote: " + await stdout + await stderr);
         }
         return (p.ExitCode, await stdout, await stderr);
     }
