@@ -100,6 +100,9 @@ internal static class Monitor
             if (only is null || only.Contains(name))
                 t.AddRow(Markup.Escape(name), Markup.Escape(value));
         }
-        con.Write(t);
+        if (t.Rows.Count == 0)
+            con.MarkupLine("  [grey]not available (module not loaded)[/]");
+        else
+            con.Write(t);
     }
 }

@@ -43,6 +43,14 @@ public sealed class CoreRpcCommands
         registry.Register("stats.get_statistics", "Returns the statistics: all, group: or name.", c.GetStatistics, "all | group: | name ...");
         registry.Register("stats.reset_statistics", "Resets the statistics: all, group: or name.", c.ResetStatistics, "all | group: | name ...");
         registry.Register("stats.clear_statistics", "Returns the statistics and resets them: all, group: or name.", c.ClearStatistics, "all | group: | name ...");
+        registry.Register("stats.fetch", "Returns the statistics as a struct of strings keyed group.name.", rpc => c.Fetch(rpc, numbers: false), "all | group: | name ...");
+        registry.Register("stats.fetchn", "Returns the statistics as a struct of numbers keyed group.name.", rpc => c.Fetch(rpc, numbers: true), "all | group: | name ...");
+        registry.Register("cnt.grps_list", "Lists the counter groups.", c.GroupsList);
+        registry.Register("cnt.var_list", "Lists the counters of a group.", c.VarList, "group");
+        registry.Register("cnt.get", "Returns the value of a counter.", c.CounterGet, "group name");
+        registry.Register("cnt.reset", "Resets a counter.", c.CounterReset, "group name");
+        registry.Register("cnt.grp_get_all", "Returns all the counters of a group.", c.GroupGetAll, "group");
+        c.RegisterMemoryStatistics();
         return c;
     }
 
@@ -266,6 +274,83 @@ public sealed class CoreRpcCommands
     {
         foreach (var s in Select(rpc))
             rpc.Add(s.FullName + " = " + s.Read().ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private void Fetch(IRpcContext rpc, bool numbers)
+    {
+        var list = Select(rpc);
+        using var s = rpc.Struct();
+        foreach (var st in list)
+        {
+            string key = st.Group + "." + st.Name;
+            if (numbers)
+                s.Add(key, st.Read());
+            else
+                s.Add(key, st.Read().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void GroupsList(IRpcContext rpc)
+    {
+        foreach (var g in _server.Statistics.Groups)
+            rpc.Add(g.Name);
+    }
+
+    private StatGroup Group(IRpcContext rpc)
+    {
+        string name = rpc.GetString(0);
+        if (!_server.Statistics.TryGetGroup(name, out var g))
+            throw new RpcFaultException(RpcErrorCodes.BadRequest, "no such group: " + name);
+        return g;
+    }
+
+    private void VarList(IRpcContext rpc)
+    {
+        foreach (var s in Group(rpc).Statistics.ToArray())
+            rpc.Add(s.Name);
+    }
+
+    private Statistic Counter(IRpcContext rpc)
+    {
+        string name = rpc.GetString(0) + ":" + rpc.GetString(1);
+        if (!_server.Statistics.TryGet(name, out var s))
+            throw new RpcFaultException(RpcErrorCodes.BadRequest, "no such counter: " + name);
+        return s;
+    }
+
+    private void CounterGet(IRpcContext rpc) => rpc.Add(Counter(rpc).Read());
+
+    private void CounterReset(IRpcContext rpc) => Counter(rpc).Reset();
+
+    private void GroupGetAll(IRpcContext rpc)
+    {
+        var g = Group(rpc);
+        using var s = rpc.Struct();
+        foreach (var st in g.Statistics.ToArray())
+            s.Add(st.Name, st.Read());
+    }
+
+    /// <summary>
+    /// Kamailio's <c>shmem</c> group (total_size, used_size, real_used_size, max_used_size, free_size,
+    /// fragments), computed from the managed heap and the resident set, unless something registered it.
+    /// </summary>
+    private void RegisterMemoryStatistics()
+    {
+        var reg = _server.Statistics;
+        if (reg.TryGetGroup("shmem", out _))
+            return;
+        reg.RegisterComputed("shmem", "fragments", static _ => GC.GetGCMemoryInfo().FragmentedBytes);
+        reg.RegisterComputed("shmem", "free_size", static _ => Math.Max(0, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes - Environment.WorkingSet));
+        reg.RegisterComputed("shmem", "max_used_size", static _ => PeakWorkingSet());
+        reg.RegisterComputed("shmem", "real_used_size", static _ => Environment.WorkingSet);
+        reg.RegisterComputed("shmem", "total_size", static _ => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        reg.RegisterComputed("shmem", "used_size", static _ => GC.GetTotalMemory(false));
+    }
+
+    private static long PeakWorkingSet()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.PeakWorkingSet64;
     }
 
     private void ResetStatistics(IRpcContext rpc)

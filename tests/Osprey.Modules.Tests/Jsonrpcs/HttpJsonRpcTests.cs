@@ -35,7 +35,12 @@ public sealed class HttpJsonRpcTests
             string ps = c.Name switch
             {
                 "system.methodHelp" or "system.methodSignature" => "[\"core.uptime\"]",
-                "stats.get_statistics" or "stats.clear_statistics" or "stats.reset_statistics" => "[\"all\"]",
+                "stats.get_statistics" or "stats.clear_statistics" or "stats.reset_statistics" or "stats.fetch" or "stats.fetchn" => "[\"all\"]",
+                "cnt.var_list" or "cnt.grp_get_all" => "[\"core\"]",
+                "cnt.get" or "cnt.reset" => "[\"core\", \"rcv_requests\"]",
+                "test.add" => "[1, 2]",
+                "test.greet" => "[\"x\"]",
+                "test.dump" => "[3]",
                 _ => "[]",
             };
             var r = await Call(s, $"{{\"jsonrpc\":\"2.0\",\"method\":\"{c.Name}\",\"params\":{ps},\"id\":{++id}}}");

@@ -52,6 +52,7 @@ internal sealed class ControlTestServer : IAsyncDisposable
         Assert.True(transport.TryStart(server, out var error), error);
         server.AttachTransport(transport, transport.Listeners);
         var registry = new RpcRegistry();
+        registry.RegisterModule(new Osprey.Modules.Corex.CorexModule { Server = server });
         register?.Invoke(registry);
         var prom = new XhttpPromModule();
         var settings = new ControlSettings
