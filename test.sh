@@ -23,4 +23,13 @@ fi
 if command -v systemctl >/dev/null 2>&1; then systemctl stop kamailio >/dev/null 2>&1 || true; fi
 
 dotnet build Osprey.slnx -c Release -nologo -v quiet
-dotnet test Osprey.slnx -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Osprey.slnx -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One closing line over every test assembly, in the plain form CI reads.
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$rc"

@@ -79,14 +79,22 @@ internal static class Net
         await s.SendAsync(Encoding.ASCII.GetBytes(text), SocketFlags.None);
 
     /// <summary>Reads until <paramref name="expectedLength"/> bytes arrived, the peer closed, or the timeout.</summary>
-    public static async Task<string> ReadAsync(Socket s, int expectedLength, int timeoutMs = 5000)
+    public static async Task<string> ReadAsync(Socket s, int expectedLength, int timeoutMs = 5000, bool tolerateTimeout = false)
     {
         var buf = new byte[Math.Max(expectedLength, 1)];
         int total = 0;
         using var cts = new CancellationTokenSource(timeoutMs);
         while (total < expectedLength)
         {
-            int n = await s.ReceiveAsync(buf.AsMemory(total), SocketFlags.None, cts.Token);
+            int n;
+            try
+            {
+                n = await s.ReceiveAsync(buf.AsMemory(total), SocketFlags.None, cts.Token);
+            }
+            catch (OperationCanceledException) when (tolerateTimeout)
+            {
+                break;
+            }
             if (n == 0)
                 break;
             total += n;

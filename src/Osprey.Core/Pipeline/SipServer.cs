@@ -90,7 +90,7 @@ public sealed class SipServer : IInboundHandler
         var msg = SipMessage.Parse(data, framing, out var err);
         if (msg is null)
         {
-            Stats.BadMessageHeaders.Increment();
+            // only CRLFs: a keep-alive (RFC 5626 §4.4.1 on UDP, stray bytes), not an error
             return;
         }
         if (msg.IsRequest) Stats.CountRequest(msg.MethodText);

@@ -1,0 +1,129 @@
+namespace Osprey.Server;
+
+/// <summary>
+/// The osprey command line, Kamailio-compatible where it makes sense (<c>kamailio -h</c>): short
+/// options, repeated <c>-l</c> and <c>-A</c>, <c>-DD</c>. Parsing errors are values with a message.
+/// </summary>
+internal sealed class CommandLine
+{
+    public string? ConfigFile { get; private set; }
+    public bool CheckOnly { get; private set; }
+    public bool CfgPrint { get; private set; }
+    public Dictionary<string, string?> Defines { get; } = new(StringComparer.Ordinal);
+    public List<string> Listen { get; } = [];
+    public List<string> Aliases { get; } = [];
+    public int Workers { get; private set; }
+    public bool LogStderr { get; private set; }
+    public int Debug { get; private set; } = -1;
+    public string? PidFile { get; private set; }
+    public string? NextHop { get; private set; }
+    public int MaxMessageSize { get; private set; }
+    public int UdpReceiveBuffer { get; private set; } = 2 * 1024 * 1024;
+    public bool OversizeDrop { get; private set; }
+    public bool ShowVersion { get; private set; }
+    public bool ShowHelp { get; private set; }
+    public int ForegroundLevel { get; private set; }
+
+    public static CommandLine? Parse(string[] args, out string? error)
+    {
+        var c = new CommandLine();
+        error = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string? Next()
+            {
+                if (i + 1 < args.Length) return args[++i];
+                return null;
+            }
+            switch (a)
+            {
+                case "-f": c.ConfigFile = Next(); if (c.ConfigFile is null) return Fail(out error, "-f needs a file"); break;
+                case "-c": c.CheckOnly = true; break;
+                case "--cfg-print": c.CfgPrint = true; break;
+                case "-A":
+                    var d = Next();
+                    if (d is null) return Fail(out error, "-A needs NAME[=value]");
+                    int eq = d.IndexOf('=', StringComparison.Ordinal);
+                    if (eq < 0) c.Defines[d] = null; else c.Defines[d[..eq]] = d[(eq + 1)..];
+                    break;
+                case "-l":
+                    var l = Next();
+                    if (l is null) return Fail(out error, "-l needs an address, e.g. udp:127.0.0.1:5060");
+                    c.Listen.Add(l);
+                    break;
+                case "-a":
+                    var al = Next();
+                    if (al is null) return Fail(out error, "-a needs an alias name");
+                    c.Aliases.Add(al);
+                    break;
+                case "--next-hop":
+                    c.NextHop = Next();
+                    if (c.NextHop is null) return Fail(out error, "--next-hop needs a SIP URI");
+                    break;
+                case "-b":
+                    if (!int.TryParse(Next(), out var rb) || rb < 0) return Fail(out error, "-b needs a buffer size in bytes");
+                    c.UdpReceiveBuffer = rb;
+                    break;
+                case "--max-message-size":
+                    if (!int.TryParse(Next(), out var mms) || mms < 512) return Fail(out error, "--max-message-size needs a number of bytes >= 512");
+                    c.MaxMessageSize = mms;
+                    break;
+                case "--oversize":
+                    var ov = Next();
+                    if (ov is not ("drop" or "513")) return Fail(out error, "--oversize takes 'drop' or '513'");
+                    c.OversizeDrop = ov == "drop";
+                    break;
+                case "-n":
+                    if (!int.TryParse(Next(), out var n) || n < 1) return Fail(out error, "-n needs a positive number of workers");
+                    c.Workers = n;
+                    break;
+                case "-P": c.PidFile = Next(); if (c.PidFile is null) return Fail(out error, "-P needs a file"); break;
+                case "-E": c.LogStderr = true; break;
+                case "-D": c.ForegroundLevel = Math.Max(c.ForegroundLevel, 1); break;
+                case "-DD": c.ForegroundLevel = 2; break;
+                case "-d": c.Debug = Math.Max(c.Debug, 3) + 1; break;
+                case "-m" or "-M":
+                    // Kamailio's shared/private memory sizes: .NET manages its heap, nothing to size.
+                    if (Next() is null) return Fail(out error, a + " needs a size");
+                    break;
+                case "-L": if (Next() is null) return Fail(out error, "-L needs a path"); break; // modules are built in
+                case "-v" or "-V" or "--version": c.ShowVersion = true; break;
+                case "-h" or "--help": c.ShowHelp = true; break;
+                default:
+                    return Fail(out error, "unknown option '" + a + "' (see osprey -h)");
+            }
+        }
+        return c;
+    }
+
+    private static CommandLine? Fail(out string? error, string message)
+    {
+        error = message;
+        return null;
+    }
+
+    public const string Help = """
+        Usage: osprey [options]
+          -f FILE       kamailio.cfg-language configuration file
+          -c            check the configuration and exit (like kamailio -c)
+          --cfg-print   print the preprocessed configuration and exit
+          -A NAME[=V]   define NAME for #!ifdef in the configuration (repeatable)
+          -l ADDRESS    listen on ADDRESS: [proto:]addr[:port], e.g. udp:127.0.0.1:5060 (repeatable)
+          -a NAME       alias: a host name that counts as this server (repeatable)
+          -n N          number of UDP receive loops per socket (Kamailio's children)
+          --next-hop U  built-in routing: forward every request not for this server to SIP URI U
+          --max-message-size N   largest message accepted (default 65535)
+          --oversize drop|513    what to do with a larger datagram (default: answer 513)
+          -b BYTES      UDP socket receive buffer (default 2097152; capped by net.core.rmem_max)
+          -P FILE       write the process id to FILE
+          -E            log to stderr
+          -D, -DD       stay in the foreground (osprey always does)
+          -m, -M SIZE   accepted for Kamailio compatibility; .NET manages memory itself
+          -L PATH       accepted for Kamailio compatibility; modules are built in
+          -V            print version and exit
+          -h            this help
+        Without -f, osprey runs its built-in routing: OPTIONS to the server are answered 200,
+        requests for other hosts are forwarded statelessly, other requests to the server get 404.
+        """;
+}
