@@ -265,23 +265,86 @@ public ref struct BinRpcReader
 /// <summary>
 /// Encodes an RPC result as a binrpc reply body (buffered: the packet header carries the body length).
 /// Values outside a 32-bit integer travel as strings, as binrpc integers are 32 bits.
+/// <para>
+/// Arrays are written the way Kamailio's ctl writes them (kamcmd understands no array records): an
+/// array inside a struct becomes a struct of the same name; a struct element of such an array gives its
+/// members to it directly (so <c>"Domains": [{"Domain": {...}}]</c> in JSON is <c>Domains: { Domain: {...} }</c>
+/// for kamcmd, exactly as Kamailio's <c>ul.dump</c>), and a scalar element is named after the array. A
+/// top-level array becomes top-level values.
+/// </para>
 /// </summary>
 public sealed class BinRpcReplyWriter : RpcValueSink
 {
+    /// <summary>Largest reply body built (kamcmd itself reads at most 128 KiB; other clients may read more).</summary>
+    public const int MaxReplyBody = 16 * 1024 * 1024;
+
     private readonly ArrayBufferWriter<byte> _body = new(4096);
+
+    // What each open container became on the wire.
+    private enum Frame { Struct, FlatArray, ArrayAsStruct, Flattened }
+    private readonly Stack<(Frame Kind, string? Name)> _stack = new();
 
     public int Length => _body.WrittenCount;
 
-    private void Name(string? name)
+    /// <summary>The name a value gets on the wire: its own inside a struct, the array's inside an array kept as a struct.</summary>
+    private string? WireName(string? name)
     {
-        if (name is not null)
-            BinRpc.WriteString(_body, BinRpc.TypeAvp, name);
+        if (_stack.Count == 0)
+            return null;
+        var (kind, arrayName) = _stack.Peek();
+        return kind switch
+        {
+            Frame.ArrayAsStruct => name ?? arrayName,
+            Frame.FlatArray => null,
+            _ => name,
+        };
     }
 
-    public override void BeginStruct(string? name) { Name(name); BinRpc.WriteRecordHeader(_body, BinRpc.TypeStruct, 0); }
-    public override void EndStruct() => End(BinRpc.TypeStruct);
-    public override void BeginArray(string? name) { Name(name); BinRpc.WriteRecordHeader(_body, BinRpc.TypeArray, 0); }
-    public override void EndArray() => End(BinRpc.TypeArray);
+    private void Name(string? name)
+    {
+        string? n = WireName(name);
+        if (n is not null)
+            BinRpc.WriteString(_body, BinRpc.TypeAvp, n);
+    }
+
+    public override void BeginStruct(string? name)
+    {
+        if (_stack.Count > 0 && _stack.Peek().Kind == Frame.ArrayAsStruct && name is null)
+        {
+            _stack.Push((Frame.Flattened, null));
+            return;
+        }
+        Name(name);
+        BinRpc.WriteRecordHeader(_body, BinRpc.TypeStruct, 0);
+        _stack.Push((Frame.Struct, null));
+        Check();
+    }
+
+    public override void EndStruct()
+    {
+        if (_stack.Pop().Kind == Frame.Struct)
+            End(BinRpc.TypeStruct);
+    }
+
+    public override void BeginArray(string? name)
+    {
+        if (_stack.Count == 0 || _stack.Peek().Kind == Frame.FlatArray)
+        {
+            _stack.Push((Frame.FlatArray, null));
+            return;
+        }
+        string? wire = WireName(name);
+        Name(name);
+        BinRpc.WriteRecordHeader(_body, BinRpc.TypeStruct, 0);
+        _stack.Push((Frame.ArrayAsStruct, wire ?? "item"));
+        Check();
+    }
+
+    public override void EndArray()
+    {
+        if (_stack.Pop().Kind == Frame.ArrayAsStruct)
+            End(BinRpc.TypeStruct);
+    }
 
     private void End(int type)
     {
@@ -290,7 +353,13 @@ public sealed class BinRpcReplyWriter : RpcValueSink
         _body.Advance(1);
     }
 
-    public override void String(string? name, string? value) { Name(name); BinRpc.WriteString(_body, BinRpc.TypeString, value ?? ""); }
+    private void Check()
+    {
+        if (_body.WrittenCount > MaxReplyBody)
+            throw new RpcFaultException(RpcErrorCodes.ServerError, "the reply is too large for binrpc; use JSON-RPC (ospreyctl, HTTP or the FIFO)");
+    }
+
+    public override void String(string? name, string? value) { Name(name); BinRpc.WriteString(_body, BinRpc.TypeString, value ?? ""); Check(); }
 
     public override void Int(string? name, long value)
     {
@@ -299,6 +368,7 @@ public sealed class BinRpcReplyWriter : RpcValueSink
             BinRpc.WriteInt(_body, BinRpc.TypeInt, value);
         else
             BinRpc.WriteString(_body, BinRpc.TypeString, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Check();
     }
 
     public override void Double(string? name, double value)
@@ -309,9 +379,10 @@ public sealed class BinRpcReplyWriter : RpcValueSink
             BinRpc.WriteInt(_body, BinRpc.TypeDouble, (long)milli);
         else
             BinRpc.WriteString(_body, BinRpc.TypeString, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        Check();
     }
 
-    public override void Bool(string? name, bool value) { Name(name); BinRpc.WriteInt(_body, BinRpc.TypeInt, value ? 1 : 0); }
+    public override void Bool(string? name, bool value) { Name(name); BinRpc.WriteInt(_body, BinRpc.TypeInt, value ? 1 : 0); Check(); }
 
     /// <summary>The whole reply packet: the result, or a fault (code and message) when the outcome is one.</summary>
     public byte[] ToPacket(RpcOutcome outcome, uint cookie, int cookieLength)

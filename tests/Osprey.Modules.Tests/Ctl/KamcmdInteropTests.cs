@@ -81,6 +81,48 @@ public sealed partial class KamcmdInteropTests
         Assert.Contains("error: 500 - command no.such not found", output + err);
     }
 
+    /// <summary>What kamcmd printed for Kamailio 5.6's ul.dump (observed), with two contacts trimmed to two fields.</summary>
+    private const string KamailioUlDumpShape = "{\n\tDomains: {\n\t\tDomain: {\n\t\t\tDomain: location\n\t\t\tSize: 1024\n\t\t\tAoRs: {\n" +
+        "\t\t\t\tInfo: {\n\t\t\t\t\tAoR: bob\n\t\t\t\t\tContacts: {\n\t\t\t\t\t\tContact: {\n\t\t\t\t\t\t\tAddress: sip:bob@1.2.3.5\n\t\t\t\t\t\t\tExpires: 3600\n\t\t\t\t\t\t}\n\t\t\t\t\t}\n\t\t\t\t}\n" +
+        "\t\t\t\tInfo: {\n\t\t\t\t\tAoR: alice\n\t\t\t\t\tContacts: {\n\t\t\t\t\t\tContact: {\n\t\t\t\t\t\t\tAddress: sip:alice@1.2.3.4\n\t\t\t\t\t\t\tExpires: 3600\n\t\t\t\t\t\t}\n\t\t\t\t\t}\n\t\t\t\t}\n" +
+        "\t\t\t}\n\t\t}\n\t}\n}\n";
+
+    [Fact]
+    public async Task Arrays_reach_kamcmd_as_Kamailio_writes_them()
+    {
+        await using var osprey = await ControlTestServer.StartAsync(r =>
+        {
+            // Written in the JSON shape Kamailio's ul.dump has: "Domains": [{"Domain": {... "AoRs": [{"Info": {...}}]}}]
+            r.Register("test.uldump", "", rpc =>
+            {
+                using var top = rpc.Struct();
+                using var domains = top.Array("Domains");
+                using var d0 = domains.Struct();
+                using var domain = d0.Struct("Domain");
+                domain.Add("Domain", "location").Add("Size", 1024);
+                using var aors = domain.Array("AoRs");
+                foreach (var (user, ip) in new[] { ("bob", "1.2.3.5"), ("alice", "1.2.3.4") })
+                {
+                    using var a = aors.Struct();
+                    using var info = a.Struct("Info");
+                    info.Add("AoR", user);
+                    using var cs = info.Array("Contacts");
+                    using var c0 = cs.Struct();
+                    using var c = c0.Struct("Contact");
+                    c.Add("Address", "sip:" + user + "@" + ip).Add("Expires", 3600);
+                }
+            });
+            r.Register("test.list", "", rpc =>
+            {
+                using var a = rpc.Array();
+                a.Add("one").Add(2);
+            });
+        });
+        string o = "unix:" + osprey.CtlSocket;
+        Assert.Equal(KamailioUlDumpShape, await Kamcmd(o, "test.uldump"));
+        Assert.Equal("one\n2\n", await Kamcmd(o, "test.list"));
+    }
+
     [Fact]
     public async Task The_ctl_socket_is_owner_only()
     {
