@@ -20,7 +20,7 @@ namespace Osprey.Modules.Ctl;
 /// with the same type with bit 7 set and size 0.
 /// </para>
 /// </summary>
-public static class BinRpc
+internal static class BinRpc
 {
     public const byte Magic = 0xA;
     public const byte Version = 1;
@@ -187,10 +187,10 @@ public static class BinRpc
 }
 
 /// <summary>One decoded binrpc record.</summary>
-public readonly record struct BinRpcRecord(int Type, bool End, long Int, string? Text);
+internal readonly record struct BinRpcRecord(int Type, bool End, long Int, string? Text);
 
 /// <summary>Reads records one by one from a binrpc body.</summary>
-public ref struct BinRpcReader
+internal ref struct BinRpcReader
 {
     private readonly ReadOnlySpan<byte> _data;
     private int _pos;
@@ -273,7 +273,7 @@ public ref struct BinRpcReader
 /// top-level array becomes top-level values.
 /// </para>
 /// </summary>
-public sealed class BinRpcReplyWriter : RpcValueSink
+internal sealed class BinRpcReplyWriter : RpcValueSink
 {
     /// <summary>Largest reply body built (kamcmd itself reads at most 128 KiB; other clients may read more).</summary>
     public const int MaxReplyBody = 16 * 1024 * 1024;

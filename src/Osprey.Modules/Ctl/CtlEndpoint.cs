@@ -9,7 +9,7 @@ namespace Osprey.Modules.Ctl;
 /// <c>unix:/path</c> (stream; also <c>unixs:</c> or a bare path), <c>unixd:/path</c> (datagram),
 /// <c>tcp:host:port</c>, <c>udp:host:port</c>.
 /// </summary>
-public sealed record CtlEndpoint(ProtocolType Protocol, SocketType SocketType, EndPoint EndPoint, string Text)
+internal sealed record CtlEndpoint(ProtocolType Protocol, SocketType SocketType, EndPoint EndPoint, string Text)
 {
     public bool IsUnix => EndPoint is UnixDomainSocketEndPoint;
     public bool IsDatagram => SocketType == SocketType.Dgram;

@@ -10,18 +10,40 @@ namespace Osprey.Modules.Ctl;
 /// with mode 0600 (owner only), as Kamailio's ctl does by default; a stale socket file is replaced.
 /// Each request runs its command and is answered on the same connection (or to the sender's address).
 /// </summary>
-public sealed class CtlServer : IAsyncDisposable
+internal sealed class CtlServer : IAsyncDisposable
 {
     private readonly RpcRegistry _registry;
     private readonly List<(CtlEndpoint Endpoint, Socket Socket)> _sockets = [];
     private readonly List<Task> _loops = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly UnixFileMode _mode;
+    private int _connections;
 
     public CtlServer(RpcRegistry registry, UnixFileMode socketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
     {
         _registry = registry;
         _mode = socketMode;
+    }
+
+    /// <summary>Stream connections open now (<c>ctl.connections</c>).</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>The configured sockets (<c>ctl.listen</c>).</summary>
+    public IReadOnlyList<CtlEndpoint> Endpoints => _sockets.Select(s => s.Endpoint).ToList();
+
+    /// <summary>Registers <c>ctl.listen</c> and <c>ctl.connections</c>.</summary>
+    public void RegisterCommands(RpcRegistry registry)
+    {
+        registry.Register(new RpcCommand("ctl.listen", "Lists the ctl control sockets.", rpc =>
+        {
+            foreach (var e in Endpoints)
+            {
+                using var s = rpc.Struct();
+                s.Add("proto", e.IsUnix ? (e.IsDatagram ? "unix_dgram" : "unix_stream") : e.Protocol == ProtocolType.Tcp ? "tcp" : "udp");
+                s.Add("address", e.Text);
+            }
+        }, module: "ctl"));
+        registry.Register(new RpcCommand("ctl.connections", "Returns the number of open ctl connections.", rpc => rpc.Add(Connections), module: "ctl"));
     }
 
     /// <summary>The sockets being served (with the real port for <c>tcp:...:0</c>).</summary>
@@ -92,6 +114,7 @@ public sealed class CtlServer : IAsyncDisposable
     {
         var buffer = new byte[8192];
         int filled = 0;
+        Interlocked.Increment(ref _connections);
         try
         {
             using (c)
@@ -127,6 +150,10 @@ public sealed class CtlServer : IAsyncDisposable
         catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // the client went away or the server is stopping
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _connections);
         }
     }
 

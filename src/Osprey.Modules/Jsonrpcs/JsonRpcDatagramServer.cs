@@ -8,7 +8,7 @@ namespace Osprey.Modules.Jsonrpcs;
 /// JSON-RPC over a Unix datagram socket (jsonrpcs' <c>dgram_socket</c>): one request per datagram, the
 /// answer sent back to the sender's bound address. An answer too large for a datagram becomes an error.
 /// </summary>
-public sealed class JsonRpcDatagramServer : IAsyncDisposable
+internal sealed class JsonRpcDatagramServer : IAsyncDisposable
 {
     private const int MaxDatagram = 200 * 1024;
     private readonly RpcRegistry _registry;

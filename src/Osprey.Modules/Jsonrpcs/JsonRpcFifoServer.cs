@@ -9,7 +9,7 @@ namespace Osprey.Modules.Jsonrpcs;
 /// of that name in the reply directory (<c>/tmp/</c> by default). The server's FIFO is created with mode
 /// 0660 and opened read-write, so it never sees end-of-file between clients.
 /// </summary>
-public sealed partial class JsonRpcFifoServer : IAsyncDisposable
+internal sealed partial class JsonRpcFifoServer : IAsyncDisposable
 {
     private const int MaxRequest = 1024 * 1024;
     private readonly RpcRegistry _registry;

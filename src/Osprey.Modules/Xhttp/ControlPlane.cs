@@ -40,7 +40,7 @@ public sealed class ControlPlane : IAsyncDisposable
     public IPEndPoint? HttpEndPoint { get; private set; }
 
     /// <summary>The ctl sockets served.</summary>
-    public CtlServer? Ctl { get; private set; }
+    internal CtlServer? Ctl { get; private set; }
 
     /// <summary>
     /// Registers the core commands (<c>core.*</c>, <c>system.*</c>, <c>stats.*</c>) unless present, opens every
@@ -53,6 +53,14 @@ public sealed class ControlPlane : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(registry);
         var core = registry.TryGet("core.version", out _) ? null : CoreRpcCommands.Register(registry, server);
+        if (!registry.TryGet("jsonrpc.echo", out _))
+        {
+            registry.Register(new RpcCommand("jsonrpc.echo", "Returns its parameters (a JSON-RPC transport test).", rpc =>
+            {
+                for (int i = 0; i < rpc.ParamCount; i++)
+                    rpc.Add(rpc.Param(i).ToString());
+            }, "[value]...", "jsonrpcs"));
+        }
         var plane = new ControlPlane(registry, core);
         try
         {
@@ -81,6 +89,8 @@ public sealed class ControlPlane : IAsyncDisposable
                 if (err is not null)
                     throw new InvalidOperationException(err);
             }
+            if (!Registry.TryGet("ctl.listen", out _))
+                ctl.RegisterCommands(Registry);
             Core?.AddWorker("ctl handler");
         }
         if (!string.IsNullOrEmpty(settings.FifoName))

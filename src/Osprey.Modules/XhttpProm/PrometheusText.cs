@@ -42,14 +42,14 @@ public static class PrometheusText
     public static void Write(TextWriter w, SipServer server, XhttpPromModule? module)
     {
         string prefix = module?.Prefix ?? "osprey_";
-        WriteStatistics(w, server.Statistics, prefix, module?.Stats ?? "all");
+        WriteStatistics(w, server.Statistics, prefix, module?.Stats ?? "all", new HashSet<string>(StringComparer.Ordinal));
         WriteProcess(w, prefix);
         WriteTransport(w, server, prefix);
         if (module is not null)
             WriteCustom(w, module, prefix);
     }
 
-    private static void WriteStatistics(TextWriter w, StatsRegistry registry, string prefix, string selection)
+    private static void WriteStatistics(TextWriter w, StatsRegistry registry, string prefix, string selection, HashSet<string> names)
     {
         var wanted = selection.Split([';', ' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (wanted.Length == 0)
@@ -60,28 +60,31 @@ public static class PrometheusText
             if (want == "all")
             {
                 foreach (var s in registry.All)
-                    Stat(w, s, prefix, seen);
+                    Stat(w, s, prefix, seen, names);
             }
             else if (want.EndsWith(':'))
             {
                 if (registry.TryGetGroup(want, out var g))
                 {
                     foreach (var s in g.Statistics)
-                        Stat(w, s, prefix, seen);
+                        Stat(w, s, prefix, seen, names);
                 }
             }
             else if (registry.TryGet(want, out var s))
             {
-                Stat(w, s, prefix, seen);
+                Stat(w, s, prefix, seen, names);
             }
         }
     }
 
-    private static void Stat(TextWriter w, Statistic s, string prefix, HashSet<Statistic> seen)
+    private static void Stat(TextWriter w, Statistic s, string prefix, HashSet<Statistic> seen, HashSet<string> names)
     {
         if (!seen.Add(s))
             return;
         string name = prefix + Sanitize(s.Group) + "_" + Sanitize(s.Name);
+        if (!names.Add(name))
+            return; // two statistics whose names differ only in characters Prometheus does not allow: the first wins
+
         Metric(w, name, s.Kind == StatKind.Counter ? "counter" : "gauge", s.Group + ":" + s.Name, s.Read());
     }
 
