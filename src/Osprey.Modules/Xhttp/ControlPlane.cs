@@ -131,7 +131,7 @@ public sealed class ControlPlane : IAsyncDisposable
             k.Listen(settings.HttpAddress, port);
         });
         var app = builder.Build();
-        string rpcPath = settings.RpcPath;
+        string? rpcPath = settings.RpcPath;
         string? metricsPath = settings.MetricsPath;
         var prom = settings.Prometheus;
         app.Run(ctx =>
@@ -139,7 +139,7 @@ public sealed class ControlPlane : IAsyncDisposable
             var path = ctx.Request.Path.Value ?? "/";
             if (metricsPath is not null && path == metricsPath)
                 return ServeMetrics(ctx, server, prom);
-            if (path == rpcPath || path == rpcPath + "/")
+            if (rpcPath is not null && (path == rpcPath || path == rpcPath + "/"))
                 return ServeRpc(ctx, settings);
             ctx.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;

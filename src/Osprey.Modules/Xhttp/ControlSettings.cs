@@ -19,8 +19,8 @@ public sealed class ControlSettings
     /// <summary>HTTP port; null disables HTTP; 0 picks a free port (see <see cref="ControlPlane.HttpEndPoint"/>).</summary>
     public int? HttpPort { get; set; }
 
-    /// <summary>Path answering JSON-RPC POSTs.</summary>
-    public string RpcPath { get; set; } = "/RPC";
+    /// <summary>Path answering JSON-RPC POSTs; null serves no JSON-RPC over HTTP (metrics only).</summary>
+    public string? RpcPath { get; set; } = "/RPC";
 
     /// <summary>Path answering Prometheus scrapes; null disables it.</summary>
     public string? MetricsPath { get; set; } = "/metrics";
@@ -57,12 +57,15 @@ public sealed class ControlSettings
     public static ControlSettings FromModules(IEnumerable<ModuleBase> modules)
     {
         var s = new ControlSettings();
+        string? rpcPath = null;
+        bool httpRpc = false;
         foreach (var m in modules)
         {
             switch (m)
             {
                 case JsonrpcsModule j:
                     s.PrettyFormat = j.PrettyFormat != 0;
+                    httpRpc = j.Has(JsonRpcTransports.Http);
                     if (j.Has(JsonRpcTransports.Fifo))
                     {
                         s.FifoName = j.FifoName;
@@ -81,7 +84,7 @@ public sealed class ControlSettings
                     break;
                 case XhttpModule x:
                     s.HttpPort = x.Port;
-                    s.RpcPath = x.RpcPath;
+                    rpcPath = x.RpcPath;
                     s.MaxRequestBodySize = x.MaxBodySize;
                     break;
                 case XhttpPromModule p:
@@ -89,6 +92,8 @@ public sealed class ControlSettings
                     break;
             }
         }
+        // As in Kamailio, JSON-RPC over HTTP needs jsonrpcs with its HTTP transport (bit 1) and xhttp.
+        s.RpcPath = httpRpc ? rpcPath ?? "/RPC" : null;
         return s;
     }
 }

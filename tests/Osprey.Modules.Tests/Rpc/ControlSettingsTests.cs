@@ -29,6 +29,10 @@ public sealed class ControlSettingsTests
         Assert.Equal(8080, s.HttpPort);
         Assert.Equal(System.Net.IPAddress.Loopback, s.HttpAddress);
         Assert.Same(p, s.Prometheus);
+        Assert.Null(s.RpcPath); // jsonrpcs transport 2 has no HTTP
+        j.Transport = 7;
+        Assert.Equal("/RPC", ControlSettings.FromModules([j, x]).RpcPath);
+        Assert.NotNull(ControlSettings.FromModules([j, x]).DgramSocket);
 
         var none = ControlSettings.FromModules([]);
         Assert.Null(none.HttpPort);
