@@ -59,8 +59,9 @@ internal static class CtlApp
         stats.SetAction((p, ct) => Run(p, g, output, error, async (c, con, json) =>
         {
             string? which = p.GetValue(group);
-            string arg = string.IsNullOrEmpty(which) ? "all" : which.Contains(':', StringComparison.Ordinal) ? which : which + ":";
-            var r = await c.CallAsync("stats.get_statistics", [arg], ct);
+            // A bare word is a group or a statistic's name: ask for both, the server answers what exists.
+            object?[] args = string.IsNullOrEmpty(which) ? ["all"] : which.Contains(':', StringComparison.Ordinal) ? [which] : [which + ":", which];
+            var r = await c.CallAsync("stats.get_statistics", args, ct);
             if (json) output.WriteLine(JsonText.Pretty(r));
             else Views.Statistics(con, r);
         }, ct));

@@ -115,6 +115,11 @@ public sealed class OspreyctlTests
         Assert.Contains("rcv_requests", output);
         Assert.DoesNotContain("usrloc", output);
 
+        (exit, output, err) = await Ctl("stats", "rcv_requests_options", "--url", s.Url);
+        Assert.True(exit == 0, err);
+        Assert.Contains("rcv_requests_options", output);
+        Assert.DoesNotContain("rcv_requests_invite", output);
+
         (exit, output, err) = await Ctl("rpc", "system.methodHelp", "core.uptime", "--url", s.Url);
         Assert.True(exit == 0, err);
         Assert.Contains("uptime", output);

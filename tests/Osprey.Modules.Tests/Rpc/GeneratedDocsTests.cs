@@ -95,6 +95,16 @@ public sealed class GeneratedDocsTests
             `rpc.Add(...)`, `rpc.Struct()`, `rpc.Array()` as it goes (results stream; nothing is materialised), or a
             simple signature `string Method(string a, int b = 0)` returns its result.
 
+            ## ospreyctl
+
+            `ospreyctl [--url http://127.0.0.1:5071/RPC | --socket /run/kamailio/kamailio_rpc.sock] [--json] COMMAND`:
+            `rpc METHOD [PARAMS...]` (`s:text` forces a string, `i:42` an integer, as kamctl), `stats [GROUP|NAME]`,
+            `uptime`, `version`, `ps`, `tm`, `ul show [AOR] [--brief]`, `ul rm AOR [CONTACT]`,
+            `monitor [--once] [--interval S]`. Tables by default, the JSON result with `--json`. Exit codes: 0 done,
+            1 the server answered with an error, 2 the server could not be reached.
+
+            ## Commands
+
             This list is generated from the registry (see tests/Osprey.Modules.Tests/Rpc/GeneratedDocsTests.cs).
 
             | command | module | parameters | description |
