@@ -143,6 +143,9 @@ public sealed partial class KamcmdInteropTests
         Assert.Null(ctl.Listen(udp!));
         Assert.Matches(VersionShape(), await Kamcmd("tcp:127.0.0.1:" + tcpPort, "core.version"));
         Assert.Matches(UptimeShape(), await Kamcmd("udp:127.0.0.1:" + udpPort, "core.uptime"));
+        Assert.True(CtlEndpoint.TryParse("unixd:" + Path.Combine(osprey.Dir, "ctld.sock"), out var unixd, out _));
+        Assert.Null(ctl.Listen(unixd!));
+        Assert.Matches(VersionShape(), await Kamcmd("unixd:" + Path.Combine(osprey.Dir, "ctld.sock"), "core.version"));
 
         using (var junk = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {

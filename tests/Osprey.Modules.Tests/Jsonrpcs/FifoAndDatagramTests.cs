@@ -56,6 +56,26 @@ public sealed class FifoAndDatagramTests
     }
 
     [Fact]
+    public async Task Kamctl_monitor_shows_Osprey()
+    {
+        string kamctl = ExternalTool.Require("kamctl", "kamailio");
+        await using var s = await ControlTestServer.StartAsync();
+        s.SendOptions(1);
+        await using var plane = await Osprey.Modules.Xhttp.ControlPlane.StartAsync(s.Server, new Osprey.Modules.Xhttp.ControlSettings
+        {
+            FifoName = Path.Combine(s.Dir, "kamctl.fifo"),
+            FifoReplyDir = "/tmp/",
+        }, s.Registry);
+        var env = new Dictionary<string, string> { ["RPCFIFOPATH"] = Path.Combine(s.Dir, "kamctl.fifo"), ["TERM"] = "dumb" };
+        var (exit, output, err) = await ExternalTool.RunAsync(kamctl, ["monitor", "1"], TimeSpan.FromSeconds(60), env);
+        Assert.True(exit == 0, output + err);
+        Assert.Contains("osprey ", output);
+        Assert.Contains("uptime:", output);
+        Assert.Contains("core:rcv_requests = 1", output);
+        Assert.Contains("shmem:real_used_size = ", output);
+    }
+
+    [Fact]
     public async Task Datagram_requests_are_answered_to_the_sender()
     {
         await using var s = await ControlTestServer.StartAsync();
