@@ -142,7 +142,7 @@ public sealed class CoreRpcCommands
         using var s = rpc.Struct();
         s.Add("total", total / div);
         s.Add("free", Math.Max(0, total - rss) / div);
-        s.Add("used", GC.GetTotalMemory(false) / div);
+        s.Add("used", ServerInfo.ManagedHeapInUse() / div);
         s.Add("real_used", rss / div);
         s.Add("max_used", p.PeakWorkingSet64 / div);
         s.Add("fragments", gc.FragmentedBytes / div);
@@ -344,7 +344,7 @@ public sealed class CoreRpcCommands
         reg.RegisterComputed("shmem", "max_used_size", static _ => PeakWorkingSet());
         reg.RegisterComputed("shmem", "real_used_size", static _ => Environment.WorkingSet);
         reg.RegisterComputed("shmem", "total_size", static _ => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
-        reg.RegisterComputed("shmem", "used_size", static _ => GC.GetTotalMemory(false));
+        reg.RegisterComputed("shmem", "used_size", static _ => ServerInfo.ManagedHeapInUse());
     }
 
     private static long PeakWorkingSet()

@@ -27,6 +27,19 @@ public static class ServerInfo
         + local.Day.ToString(CultureInfo.InvariantCulture).PadLeft(2)
         + local.ToString(" HH:mm:ss yyyy", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Managed heap bytes in use (heap minus free space). <see cref="GC.GetTotalMemory"/> can come back
+    /// negative under the regions GC (dotnet/runtime#106712); then the figures of the last collection are used.
+    /// </summary>
+    public static long ManagedHeapInUse()
+    {
+        long v = GC.GetTotalMemory(false);
+        if (v >= 0)
+            return v;
+        var info = GC.GetGCMemoryInfo();
+        return Math.Max(0, info.HeapSizeBytes - info.FragmentedBytes);
+    }
+
     private static string ReadVersion()
     {
         var v = typeof(ServerInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

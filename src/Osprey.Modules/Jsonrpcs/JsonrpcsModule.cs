@@ -1,4 +1,7 @@
 using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
+using Osprey.Core.Rpc;
+using Osprey.Modules.Xhttp;
 
 namespace Osprey.Modules.Jsonrpcs;
 
@@ -43,6 +46,19 @@ public sealed class JsonrpcsModule : ModuleBase
 
     [ModParam("dgram_mode")]
     public string DgramMode { get; set; } = "0660";
+
+    /// <summary><c>jsonrpc_dispatch()</c> in <c>event_route[xhttp:request]</c>: runs the JSON-RPC request in the HTTP body and answers it; -1 outside an HTTP request.</summary>
+    [Function("jsonrpc_dispatch", RouteTypes.Event)]
+    public int JsonrpcDispatch(MessageContext ctx)
+    {
+        var x = XhttpExchange.Current;
+        if (x is null)
+            return -1;
+        using var ms = new MemoryStream();
+        if (!JsonRpcDispatcher.Handle(x.Registry, x.Body, ms, x.Pretty))
+            return x.Reply(204, "No Content", "application/json", []) ? 1 : -1;
+        return x.Reply(200, "OK", "application/json", ms.ToArray()) ? 1 : -1;
+    }
 
     public bool Has(JsonRpcTransports t) => Transport == 0 || (Transport & (int)t) != 0;
 

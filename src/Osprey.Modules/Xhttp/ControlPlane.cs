@@ -136,6 +136,8 @@ public sealed class ControlPlane : IAsyncDisposable
         var prom = settings.Prometheus;
         app.Run(ctx =>
         {
+            if (settings.XhttpRoute is { } route)
+                return ServeRoute(ctx, server, settings, route);
             var path = ctx.Request.Path.Value ?? "/";
             if (metricsPath is not null && path == metricsPath)
                 return ServeMetrics(ctx, server, prom);
@@ -150,6 +152,53 @@ public sealed class ControlPlane : IAsyncDisposable
         var first = addresses?.FirstOrDefault();
         int realPort = first is not null ? new Uri(first).Port : port;
         HttpEndPoint = new IPEndPoint(settings.HttpAddress, realPort);
+    }
+
+    /// <summary>An HTTP request through <c>event_route[xhttp:request]</c>; 404 when the route sends no reply.</summary>
+    private async Task ServeRoute(HttpContext ctx, SipServer server, ControlSettings settings, XhttpRouteRunner route)
+    {
+        byte[] body;
+        try
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted).ConfigureAwait(false);
+            body = ms.ToArray();
+        }
+        catch (BadHttpRequestException ex)
+        {
+            ctx.Response.StatusCode = ex.StatusCode;
+            return;
+        }
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var h in ctx.Request.Headers)
+        {
+            foreach (var v in h.Value)
+                headers.Add(new(h.Key, v ?? ""));
+        }
+        var remote = ctx.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, ctx.Connection.RemotePort) : null;
+        var exchange = new XhttpExchange(ctx.Request.Method, ctx.Request.Path.Value + ctx.Request.QueryString.Value, ctx.Request.Protocol, headers, body, remote, server, Registry, settings.PrettyFormat, settings.Prometheus);
+        try
+        {
+            await Task.Run(() => exchange.Run(route), ctx.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
+        {
+            Console.Error.WriteLine("osprey: event_route[xhttp:request] failed: " + ex);
+            ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return;
+        }
+        if (exchange.ReplyStatus is not int status)
+        {
+            ctx.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        ctx.Response.StatusCode = status;
+        var reason = ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>();
+        if (reason is not null && exchange.ReplyReason.Length > 0)
+            reason.ReasonPhrase = exchange.ReplyReason;
+        if (exchange.ReplyContentType.Length > 0)
+            ctx.Response.ContentType = exchange.ReplyContentType;
+        await ctx.Response.Body.WriteAsync(exchange.ReplyBody, ctx.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task ServeMetrics(HttpContext ctx, SipServer server, XhttpPromModule? prom)

@@ -47,6 +47,13 @@ public sealed class ControlSettings
 
     public UnixFileMode CtlMode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>
+    /// Runs <c>event_route[xhttp:request]</c>. When set, every HTTP request goes through the script (as in
+    /// Kamailio: <c>jsonrpc_dispatch()</c>, <c>prom_dispatch()</c>, <c>xhttp_reply()</c>) instead of the fixed
+    /// <see cref="RpcPath"/> and <see cref="MetricsPath"/>.
+    /// </summary>
+    public XhttpRouteRunner? XhttpRoute { get; set; }
+
     /// <summary>The xhttp_prom module instance (custom metrics, prefix, selection), when loaded.</summary>
     public XhttpPromModule? Prometheus { get; set; }
 

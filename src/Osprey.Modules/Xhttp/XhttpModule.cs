@@ -1,4 +1,6 @@
+using System.Text;
 using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
 
 namespace Osprey.Modules.Xhttp;
 
@@ -21,6 +23,19 @@ public sealed class XhttpModule : ModuleBase
     /// <summary>Largest request body accepted, in bytes (Kamailio's buffer is similar in spirit).</summary>
     [ModParam("max_body_size")]
     public int MaxBodySize { get; set; } = 1024 * 1024;
+
+    /// <summary><c>xhttp_reply(code, reason, ctype, body)</c>: answers the HTTP request of <c>event_route[xhttp:request]</c>; -1 outside it.</summary>
+    [Function("xhttp_reply", RouteTypes.Event)]
+    public int XhttpReply(MessageContext ctx, int code, string reason, string ctype, string body)
+    {
+        var x = XhttpExchange.Current;
+        return x is not null && x.Reply(code, reason, ctype, Encoding.UTF8.GetBytes(body)) ? 1 : -1;
+    }
+
+    /// <summary><c>$hu</c>: the URL (path and query) of the HTTP request being routed.</summary>
+    [PseudoVar("hu")]
+    public PvValue Hu(MessageContext ctx, string? inner) =>
+        XhttpExchange.Current is { } x ? PvValue.FromString(x.Url) : PvValue.Null;
 
     public override string? Init()
     {

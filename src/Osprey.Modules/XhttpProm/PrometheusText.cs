@@ -116,7 +116,7 @@ public static class PrometheusText
         Metric(w, prefix + "process_cpu_seconds_total", "counter", "User and system CPU time in seconds.", p.TotalProcessorTime.TotalSeconds);
         Metric(w, prefix + "process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.", new DateTimeOffset(ServerInfo.StartedAt).ToUnixTimeMilliseconds() / 1000.0);
         Metric(w, prefix + "process_threads", "gauge", "Threads of the process.", p.Threads.Count);
-        Metric(w, prefix + "dotnet_gc_heap_bytes", "gauge", "Bytes allocated on the managed heap.", GC.GetTotalMemory(false));
+        Metric(w, prefix + "dotnet_gc_heap_bytes", "gauge", "Bytes allocated on the managed heap.", ServerInfo.ManagedHeapInUse());
         Metric(w, prefix + "dotnet_gc_heap_size_bytes", "gauge", "Managed heap size after the last collection.", gc.HeapSizeBytes);
         Metric(w, prefix + "dotnet_gc_fragmented_bytes", "gauge", "Fragmented bytes of the managed heap after the last collection.", gc.FragmentedBytes);
         Metric(w, prefix + "dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated since the process started.", GC.GetTotalAllocatedBytes(false));

@@ -69,6 +69,18 @@ public sealed class XhttpPromModule : ModuleBase
     public int GaugeSet(MessageContext ctx, string name, string value, string? l1 = null, string? l2 = null, string? l3 = null) =>
         SetGauge(name, value, l1, l2, l3);
 
+    /// <summary><c>prom_dispatch()</c> in <c>event_route[xhttp:request]</c>: answers with the metrics; -1 outside an HTTP request.</summary>
+    [Function("prom_dispatch", RouteTypes.Event)]
+    public int PromDispatch(MessageContext ctx)
+    {
+        var x = Osprey.Modules.Xhttp.XhttpExchange.Current;
+        if (x is null)
+            return -1;
+        var w = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        PrometheusText.Write(w, x.Server, this);
+        return x.Reply(200, "OK", PrometheusText.ContentType, System.Text.Encoding.UTF8.GetBytes(w.ToString())) ? 1 : -1;
+    }
+
     public int CounterAdd(string name, string number, string? l1 = null, string? l2 = null, string? l3 = null)
     {
         if (!_metrics.TryGetValue(name, out var m) || m.Kind != MetricKind.Counter

@@ -42,7 +42,7 @@ internal sealed class ControlTestServer : IAsyncDisposable
     public Uri MetricsUri => new("http://" + Plane.HttpEndPoint + "/metrics");
     public IPEndPoint SipEndPoint => Server.Listeners[0].Bind;
 
-    public static async Task<ControlTestServer> StartAsync(Action<RpcRegistry>? register = null, long maxBody = 1024 * 1024)
+    public static async Task<ControlTestServer> StartAsync(Action<RpcRegistry>? register = null, long maxBody = 1024 * 1024, Action<ControlSettings, XhttpPromModule>? configure = null)
     {
         string dir = Directory.CreateTempSubdirectory("osprey-ctl-").FullName;
         var server = new SipServer(new CoreSettings(), new DefaultRouter());
@@ -65,6 +65,7 @@ internal sealed class ControlTestServer : IAsyncDisposable
             Prometheus = prom,
         };
         settings.CtlSockets.Add("unix:" + Path.Combine(dir, "ctl.sock"));
+        configure?.Invoke(settings, prom);
         var plane = await ControlPlane.StartAsync(server, settings, registry);
         return new ControlTestServer(dir, server, transport, plane, registry, prom);
     }
