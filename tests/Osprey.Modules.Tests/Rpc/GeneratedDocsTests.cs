@@ -96,6 +96,24 @@ public sealed class GeneratedDocsTests
             `rpc.Add(...)`, `rpc.Struct()`, `rpc.Array()` as it goes (results stream; nothing is materialised), or a
             simple signature `string Method(string a, int b = 0)` returns its result.
 
+            ## Starting the control plane
+
+            ```csharp
+            var registry = new RpcRegistry();
+            foreach (var module in loadedModules) registry.RegisterModule(module);   // their [Rpc] methods
+            var settings = ControlSettings.FromModules(loadedModules);              // jsonrpcs, ctl, xhttp, xhttp_prom modparams
+            settings.XhttpRoute = ...;   // optional: run event_route[xhttp:request] (see XhttpExchange)
+            await using var control = await ControlPlane.StartAsync(server, settings, registry);
+            ```
+
+            `StartAsync` registers the core commands, opens every configured transport and throws
+            `InvalidOperationException` with a message naming the socket when one cannot be opened (nothing
+            stays open then). Disposing it closes them all and removes the socket files.
+
+            With `event_route[xhttp:request]` in the script, every HTTP request goes through it, as in Kamailio:
+            `jsonrpc_dispatch()` answers JSON-RPC, `prom_dispatch()` the metrics, `xhttp_reply(code, reason,
+            ctype, body)` anything else, `$hu` is the URL. Without it, `/RPC` and `/metrics` are served directly.
+
             ## ospreyctl
 
             `ospreyctl [--url http://127.0.0.1:5071/RPC | --socket /run/kamailio/kamailio_rpc.sock] [--json] COMMAND`:
