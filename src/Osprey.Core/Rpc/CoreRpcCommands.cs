@@ -50,6 +50,10 @@ public sealed class CoreRpcCommands
         registry.Register("cnt.get", "Returns the value of a counter.", c.CounterGet, "group name");
         registry.Register("cnt.reset", "Resets a counter.", c.CounterReset, "group name");
         registry.Register("cnt.grp_get_all", "Returns all the counters of a group.", c.GroupGetAll, "group");
+        registry.Register("dns.view", "Lists the DNS cache: name, type, status, seconds left, records.", c.DnsView);
+        registry.Register("dns.delete_all", "Empties the DNS cache.", rpc => server.Dns.Cache.Flush());
+        registry.Register("dst_blocklist.view", "Lists the blocklisted destinations.", c.BlocklistView);
+        registry.Register("dst_blocklist.delete_all", "Empties the destination blocklist.", rpc => server.Dns.Blocklist.Flush());
         c.RegisterMemoryStatistics();
         return c;
     }
@@ -274,6 +278,36 @@ public sealed class CoreRpcCommands
     {
         foreach (var s in Select(rpc))
             rpc.Add(s.FullName + " = " + s.Read().ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private void DnsView(IRpcContext rpc)
+    {
+        foreach (var e in _server.Dns.Cache.List())
+        {
+            using var s = rpc.Struct();
+            s.Add("name", e.Name);
+            s.Add("type", e.Type.ToString());
+            s.Add("status", e.Status.ToString());
+            s.Add("expires (s)", e.SecondsLeft);
+            if (e.Error is not null)
+                s.Add("error", e.Error);
+            using var records = s.Array("records");
+            foreach (var r in e.Records)
+                records.Add(r);
+        }
+    }
+
+    private void BlocklistView(IRpcContext rpc)
+    {
+        foreach (var e in _server.Dns.Blocklist.List())
+        {
+            using var s = rpc.Struct();
+            s.Add("protocol", e.Protocol.Name());
+            s.Add("ip", e.EndPoint.Address.ToString());
+            s.Add("port", e.EndPoint.Port);
+            s.Add("reason", e.Reason.ToString());
+            s.Add("expires", e.SecondsLeft);
+        }
     }
 
     private void Fetch(IRpcContext rpc, bool numbers)
