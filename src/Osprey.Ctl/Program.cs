@@ -1,0 +1,6 @@
+namespace Osprey.Ctl;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => CtlApp.RunAsync(args);
+}

@@ -1,0 +1,50 @@
+using System.Text;
+using Osprey.Core.Modules;
+using Osprey.Core.Pipeline;
+
+namespace Osprey.Modules.Xhttp;
+
+/// <summary>
+/// The <c>xhttp</c> module. Kamailio serves HTTP on its SIP TCP port and routes it through
+/// <c>event_route[xhttp:request]</c>; Osprey serves the control HTTP (JSON-RPC, /metrics) on its own
+/// listener, bound to 127.0.0.1, so HTTP clients never share a socket with SIP traffic.
+/// </summary>
+[Module("xhttp")]
+public sealed class XhttpModule : ModuleBase
+{
+    /// <summary>Port of the control HTTP listener (127.0.0.1).</summary>
+    [ModParam("port")]
+    public int Port { get; set; } = 5071;
+
+    /// <summary>Path answering JSON-RPC (what Kamailio's configs route to <c>jsonrpc_dispatch()</c>).</summary>
+    [ModParam("rpc_path")]
+    public string RpcPath { get; set; } = "/RPC";
+
+    /// <summary>Largest request body accepted, in bytes (Kamailio's buffer is similar in spirit).</summary>
+    [ModParam("max_body_size")]
+    public int MaxBodySize { get; set; } = 1024 * 1024;
+
+    /// <summary><c>xhttp_reply(code, reason, ctype, body)</c>: answers the HTTP request of <c>event_route[xhttp:request]</c>; -1 outside it.</summary>
+    [Function("xhttp_reply", RouteTypes.Event)]
+    public int XhttpReply(MessageContext ctx, int code, string reason, string ctype, string body)
+    {
+        var x = XhttpExchange.Current;
+        return x is not null && x.Reply(code, reason, ctype, Encoding.UTF8.GetBytes(body)) ? 1 : -1;
+    }
+
+    /// <summary><c>$hu</c>: the URL (path and query) of the HTTP request being routed.</summary>
+    [PseudoVar("hu")]
+    public PvValue Hu(MessageContext ctx, string? inner) =>
+        XhttpExchange.Current is { } x ? PvValue.FromString(x.Url) : PvValue.Null;
+
+    public override string? Init()
+    {
+        if (Port is < 0 or > 65535)
+            return "xhttp: port must be between 0 and 65535, not " + Port;
+        if (!RpcPath.StartsWith('/'))
+            return "xhttp: rpc_path must start with '/'";
+        if (MaxBodySize < 1024)
+            return "xhttp: max_body_size must be at least 1024";
+        return null;
+    }
+}
