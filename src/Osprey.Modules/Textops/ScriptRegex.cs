@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+
+namespace Osprey.Modules.Textops;
+
+/// <summary>
+/// Regular expressions of script arguments, compiled once per distinct pattern and kept (the
+/// equivalent of Kamailio compiling a literal regex in its fixup). A literal pattern is compiled on
+/// its first use and every later call reuses it; a pattern built from variables is cached the same
+/// way, bounded so a script that builds a new pattern per message cannot grow memory without end
+/// (past the bound, new patterns are compiled without being kept).
+/// Patterns are POSIX extended syntax in Kamailio; .NET syntax is a superset for what scripts use, and
+/// the POSIX bracket classes (<c>[[:digit:]]</c>, ...) are translated.
+/// </summary>
+internal static class ScriptRegex
+{
+    private const int MaxCached = 2048;
+    private static readonly ConcurrentDictionary<(string, RegexOptions), Regex?> Cache = new();
+
+    /// <summary>Kamailio compiles search/replace patterns with REG_EXTENDED|REG_ICASE|REG_NEWLINE.</summary>
+    public const RegexOptions SearchOptions = RegexOptions.IgnoreCase | RegexOptions.Multiline;
+
+    /// <summary>The compiled regex, or null when the pattern is not a valid regular expression.</summary>
+    public static Regex? Get(string pattern, RegexOptions options)
+    {
+        if (Cache.TryGetValue((pattern, options), out var re)) return re;
+        re = Compile(pattern, options);
+        if (Cache.Count < MaxCached) Cache.TryAdd((pattern, options), re);
+        return re;
+    }
+
+    private static Regex? Compile(string pattern, RegexOptions options)
+    {
+        try
+        {
+            return new Regex(TranslatePosix(pattern), options | RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException)
+        {
+            // a user's bad pattern: reported to the caller as "no regex", once per pattern
+            return null;
+        }
+    }
+
+    private static string TranslatePosix(string p)
+    {
+        if (!p.Contains("[:", StringComparison.Ordinal)) return p;
+        return p.Replace("[:digit:]", "0-9", StringComparison.Ordinal)
+            .Replace("[:alpha:]", "a-zA-Z", StringComparison.Ordinal)
+            .Replace("[:alnum:]", "a-zA-Z0-9", StringComparison.Ordinal)
+            .Replace("[:upper:]", "A-Z", StringComparison.Ordinal)
+            .Replace("[:lower:]", "a-z", StringComparison.Ordinal)
+            .Replace("[:xdigit:]", "0-9A-Fa-f", StringComparison.Ordinal)
+            .Replace("[:space:]", "\\s", StringComparison.Ordinal)
+            .Replace("[:blank:]", " \\t", StringComparison.Ordinal)
+            .Replace("[:punct:]", "!-/:-@\\[-`{-~", StringComparison.Ordinal);
+    }
+}
