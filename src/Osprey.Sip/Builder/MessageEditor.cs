@@ -181,7 +181,7 @@ public sealed class MessageEditor
         for (int i = 0; i < _count; i++)
         {
             ref var e = ref _edits[i];
-            if (e.Offset < m.BodyStart || e.Offset > bodyEnd) continue;
+            if (e.Offset < m.BodyStart || e.Offset <= m.HeadersEnd || e.Offset > bodyEnd) continue;
             delta += e.InsertLength - Math.Min(e.DeleteLength, bodyEnd - e.Offset);
         }
         return delta;
