@@ -570,54 +570,47 @@ public sealed class Textops : ModuleBase
         return False;
     }
 
-    internal const string BodyPartBoundary = "unique-boundary-1";
-
     /// <summary><c>append_body_part(txt, content_type)</c>.</summary>
     [Function("append_body_part", Rfb)]
     public int AppendBodyPart(MessageContext ctx, string text, string contentType) => AppendBodyPart(ctx, text, contentType, null);
 
-    /// <summary><c>append_body_part(txt, content_type, content_disposition)</c>: adds a part to the body,
-    /// turning a single body into multipart/mixed with boundary <c>unique-boundary-1</c> (the old body
-    /// becomes the first part). The edit is to the received body: a second call before
-    /// <c>msg_apply_changes()</c> replaces the first one's result.</summary>
+    /// <summary><c>append_body_part(txt, content_type, content_disposition)</c>: adds a part at the end of a
+    /// multipart body, with the message's boundary, just before the closing delimiter (as Kamailio 5.6
+    /// does; a body that is not multipart is refused — false — as there). The part is an insert into the
+    /// received body, so several calls add several parts even without <c>msg_apply_changes()</c>;
+    /// Content-Length follows.</summary>
     [Function("append_body_part", Rfb)]
     public int AppendBodyPart(MessageContext ctx, string text, string contentType, string? disposition)
     {
         var m = ctx.Message;
-        var oldCt = m.ValueOf(HeaderId.ContentType);
+        var ct = m.ValueOf(HeaderId.ContentType);
+        if (m.BodyLength == 0 || !MultipartBody.IsMultipart(ct) || !MultipartBody.TryGetBoundary(ct, out var boundary, out _)) return False;
         var body = m.Body;
-        var sb = new StringBuilder(body.Length + text.Length + 128);
-        string boundary = BodyPartBoundary;
-        bool wasMultipart = m.BodyLength > 0 && MultipartBody.IsMultipart(oldCt) && MultipartBody.TryGetBoundary(oldCt, out var ob, out _)
-            && (boundary = Encoding.UTF8.GetString(ob)) is not null;
-        if (wasMultipart)
+        // the closing delimiter "--boundary--" (RFC 2046 §5.1.1): the new part goes in front of it
+        Span<byte> close = stackalloc byte[boundary.Length + 4];
+        "--"u8.CopyTo(close);
+        boundary.CopyTo(close[2..]);
+        "--"u8.CopyTo(close[(2 + boundary.Length)..]);
+        int at = body.LastIndexOf(close);
+        if (at < 0) return False;
+        var e = ctx.Editor;
+        e.BeginInsert(m.BodyStart + at);
+        e.Write("--"u8);
+        e.Write(boundary);
+        e.Write("\r\nContent-Type: "u8);
+        using (var t = new Utf8Text(contentType)) e.Write(t.Bytes);
+        e.Write("\r\n"u8);
+        if (!string.IsNullOrEmpty(disposition))
         {
-            // everything up to the closing delimiter stays; the new part goes before it
-            var close = Encoding.UTF8.GetBytes("--" + boundary + "--");
-            int end = body.LastIndexOf(close);
-            var keep = end < 0 ? body : body[..end];
-            sb.Append(Encoding.UTF8.GetString(keep));
+            e.Write("Content-Disposition: "u8);
+            using var d = new Utf8Text(disposition);
+            e.Write(d.Bytes);
+            e.Write("\r\n"u8);
         }
-        else if (m.BodyLength > 0)
-        {
-            sb.Append("--").Append(boundary).Append("\r\n");
-            if (!oldCt.IsEmpty) sb.Append("Content-Type: ").Append(Encoding.UTF8.GetString(oldCt)).Append("\r\n");
-            sb.Append("\r\n").Append(Encoding.UTF8.GetString(body)).Append("\r\n");
-        }
-        if (sb.Length > 0 && sb[^1] != '\n') sb.Append("\r\n");
-        sb.Append("--").Append(boundary).Append("\r\n");
-        sb.Append("Content-Type: ").Append(contentType).Append("\r\n");
-        if (!string.IsNullOrEmpty(disposition)) sb.Append("Content-Disposition: ").Append(disposition).Append("\r\n");
-        sb.Append("\r\n").Append(text).Append("\r\n");
-        sb.Append("--").Append(boundary).Append("--\r\n");
-        if (!wasMultipart)
-        {
-            for (int i = m.IndexOf(HeaderId.ContentType); i >= 0; i = m.NextIndexOf(HeaderId.ContentType, i)) ctx.Editor.RemoveHeader(i);
-            using var h = new Utf8Text("Content-Type: multipart/mixed;boundary=\"" + boundary + "\"\r\n");
-            ctx.Editor.Insert(m.HeadersEnd, h.Bytes);
-        }
-        using var nb = new Utf8Text(sb.ToString());
-        ctx.Editor.ReplaceBody(nb.Bytes);
+        e.Write("\r\n"u8);
+        using (var t = new Utf8Text(text)) e.Write(t.Bytes);
+        e.Write("\r\n"u8);
+        e.EndInsert();
         return True;
     }
 

@@ -35,8 +35,9 @@ public sealed class Textopsx : ModuleBase
     }
 
     /// <summary><c>change_reply_status(code, reason)</c>: rewrites the status line of the reply being
-    /// processed before it is forwarded. A provisional reply must stay provisional and a final one final,
-    /// and a 2xx must stay a 2xx (the ACK rules of RFC 3261 §17 depend on the class); other changes are
+    /// processed before it is forwarded. As in Kamailio 5.6 (observed), the class of a provisional or
+    /// positive reply cannot change (1xx stays 1xx, 2xx stays 2xx — the transaction and ACK rules of
+    /// RFC 3261 §17 depend on it) and a negative final reply stays negative (3xx-6xx); other changes are
     /// refused (false).</summary>
     [Function("change_reply_status", RouteTypes.OnReply | RouteTypes.CoreReply)]
     public int ChangeReplyStatus(MessageContext ctx, int code, string reason)

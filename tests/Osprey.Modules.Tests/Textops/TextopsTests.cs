@@ -125,6 +125,14 @@ public class TextopsTests
     }
 
     [Fact]
+    public void DollarMatchesBeforeLfSoTheCrOfACrlfLineIsInTheWay()
+    {
+        // POSIX REG_NEWLINE semantics, observed with Kamailio 5.6: search("^CSeq: 10 INVITE$") is false
+        Assert.Equal(-1, _h.Call(Invite, c => _t.Search(c, "^CSeq: 10 INVITE$")));
+        Assert.Equal(1, _h.Call(Invite, c => _t.Search(c, "^CSeq: 10 INVITE\r$")));
+    }
+
+    [Fact]
     public void MsgApplyChangesLetsLaterEditsBuildOnEarlierOnes()
     {
         var ctx = _h.Run(Invite, c =>
@@ -260,27 +268,60 @@ public class TextopsTests
         Assert.Null(ctx.ReplyBody);
     }
 
+    private const string MultipartInvite = """
+        INVITE sip:bob@example.com SIP/2.0
+        Via: SIP/2.0/UDP 192.0.2.7:40000;branch=z9hG4bK-mp
+        Max-Forwards: 70
+        From: "Alice" <sip:alice@example.org>;tag=ft1
+        To: <sip:bob@example.com>
+        Call-ID: call-mp@example.org
+        CSeq: 10 INVITE
+        Content-Type: multipart/mixed;boundary=b1
+        Content-Length: 84
+
+        --b1
+        Content-Type: application/sdp
+
+        v=0
+        o=alice 1 1 IN IP4 192.0.2.7
+
+        --b1--
+
+        """;
+
     [Fact]
-    public void AppendBodyPartMakesAMultipartBodyAndFilterBodyGetsAPartBack()
+    public void AppendBodyPartAddsPartsBeforeTheClosingDelimiter()
     {
-        var ctx = _h.Run(Invite, c =>
+        var ctx = _h.Run(MultipartInvite, c =>
         {
             Assert.Equal(1, _t.AppendBodyPart(c, "7e 0d 04", "application/vnd.cirpack.isdn-ext", "signal;handling=required"));
-            Assert.Equal(1, _x.MsgApplyChanges(c));
-            Assert.Equal(1, _t.HasBody(c, "multipart/mixed"));
+            Assert.Equal(1, _t.AppendBodyPart(c, "part3", "text/html"));
         });
         var m = Forwarded(ctx);
-        var body = Encoding.UTF8.GetString(m.Body);
-        Assert.Equal("multipart/mixed;boundary=\"unique-boundary-1\"", m.ValueString(m.IndexOf(HeaderId.ContentType)));
-        Assert.Contains("--unique-boundary-1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n", body);
-        Assert.Contains("--unique-boundary-1\r\nContent-Type: application/vnd.cirpack.isdn-ext\r\nContent-Disposition: signal;handling=required\r\n\r\n7e 0d 04\r\n--unique-boundary-1--\r\n", body);
+        // byte for byte what Kamailio 5.6.3 sends for the same message and calls
+        Assert.Equal("--b1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=alice 1 1 IN IP4 192.0.2.7\r\n\r\n"
+            + "--b1\r\nContent-Type: application/vnd.cirpack.isdn-ext\r\nContent-Disposition: signal;handling=required\r\n\r\n7e 0d 04\r\n"
+            + "--b1\r\nContent-Type: text/html\r\n\r\npart3\r\n--b1--\r\n", Encoding.UTF8.GetString(m.Body));
+        Assert.Equal(m.BodyLength, m.ContentLength);
+        Assert.Equal("multipart/mixed;boundary=b1", m.ValueString(m.IndexOf(HeaderId.ContentType)));
+    }
 
-        // and back: keep only the SDP part
-        var multipart = ForwardedText(ctx);
-        var ctx2 = _h.Run(multipart, c => Assert.Equal(1, _t.FilterBody(c, "application/sdp")));
-        var m2 = Forwarded(ctx2);
-        Assert.StartsWith("v=0\r\no=alice 1 1 IN IP4 192.0.2.7", Encoding.UTF8.GetString(m2.Body));
-        Assert.Equal(-1, _h.Call(multipart, c => _t.FilterBody(c, "text/html")));
+    [Fact]
+    public void AppendBodyPartRefusesABodyThatIsNotMultipart()
+    {
+        Assert.Equal(-1, _h.Call(Invite, c => _t.AppendBodyPart(c, "x", "text/plain")));
+        Assert.Equal(-1, _h.Call(Options, c => _t.AppendBodyPart(c, "x", "text/plain")));
+    }
+
+    [Fact]
+    public void FilterBodyKeepsTheFirstPartOfTheType()
+    {
+        var ctx = _h.Run(MultipartInvite, c => Assert.Equal(1, _t.FilterBody(c, "application/sdp")));
+        var m = Forwarded(ctx);
+        Assert.StartsWith("v=0\r\no=alice 1 1 IN IP4 192.0.2.7", Encoding.UTF8.GetString(m.Body));
+        Assert.Equal(m.BodyLength, m.ContentLength);
+        Assert.Equal(-1, _h.Call(MultipartInvite, c => _t.FilterBody(c, "text/html")));
+        Assert.Equal(-1, _h.Call(Invite, c => _t.FilterBody(c, "application/sdp")));
     }
 
     [Fact]

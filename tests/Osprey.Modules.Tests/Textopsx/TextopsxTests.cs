@@ -28,6 +28,10 @@ public class TextopsxTests
         Assert.Equal(-1, _h.Call(Reply603, c => _x.ChangeReplyStatus(c, 200, "OK")));
         Assert.Equal(-1, _h.Call(Reply603, c => _x.ChangeReplyStatus(c, 180, "Ringing")));
         Assert.Equal(-1, _h.Call(Options, c => _x.ChangeReplyStatus(c, 404, "x")));
+        var ok = Reply603.Replace("SIP/2.0 603 Decline", "SIP/2.0 200 OK");
+        Assert.Equal(-1, _h.Call(ok, c => _x.ChangeReplyStatus(c, 404, "Nope")));
+        var ctx = _h.Run(ok, c => Assert.Equal(1, _x.ChangeReplyStatus(c, 202, "Acc")));
+        Assert.Equal(202, Forwarded(ctx).StatusCode);
     }
 
     [Fact]
