@@ -196,7 +196,7 @@ public sealed class Acc : ModuleBase
     // whose From tag differs travels from callee to caller.
     private static bool IsUpstream(SipMessage m)
     {
-        Span<NameAddr> route = new NameAddr[1];
+        Span<NameAddr> route = [default];
         if (m.ParseAddresses(HeaderId.Route, route, out _) == 0) return false;
         if (!route[0].Uri.TryGetParam("ftag"u8, out var ftag) || ftag.IsEmpty) return false;
         return !ftag.SequenceEqual(m.From.Tag);

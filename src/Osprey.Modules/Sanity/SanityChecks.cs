@@ -188,7 +188,7 @@ public static class SanityChecks
         if ((uriChecks & SanityUriCheck.To) != 0 && (!m.To.IsValid || !m.To.Uri.IsValid)) return new(SanityCheck.ParseUris, 400, "Ivalid To Header");
         if ((uriChecks & SanityUriCheck.Contact) != 0 && m.Has(HeaderId.Contact))
         {
-            Span<NameAddr> one = new NameAddr[1];
+            Span<NameAddr> one = [default];
             m.ParseAddresses(HeaderId.Contact, one, out bool malformed);
             if (malformed) return new(SanityCheck.ParseUris, 400, "Invalid Contact Header");
         }

@@ -55,7 +55,7 @@ public sealed class Siputils : ModuleBase
     {
         var m = ctx.Message;
         if (m.IsRequest) return m.ViaCount == 1 ? True : False;
-        Span<NameAddr> rr = new NameAddr[1];
+        Span<NameAddr> rr = [default];
         if (m.ParseAddresses(HeaderId.RecordRoute, rr, out _) == 0) return False;
         var uri = rr[0].Uri;
         if (!uri.IsValid || !uri.IsSipOrSips) return False;
@@ -108,11 +108,14 @@ public sealed class Siputils : ModuleBase
         if (m.Method != SipMethod.Options || !m.RequestUri.IsValid || m.RequestUri.HasUser) return False;
         if (_optionsHeaders.Length == 0) Init();
         var extra = ctx.ReplyHeaders;
-        Span<byte> all = new byte[extra.Length + _optionsHeaders.Length];
+        int n = extra.Length + _optionsHeaders.Length;
+        Span<byte> all = n <= 1024 ? stackalloc byte[n] : new byte[n];
         extra.CopyTo(all);
         _optionsHeaders.CopyTo(all[extra.Length..]);
         if (ctx.Server.Replier.Reply(ctx, 200, "OK"u8, all)) return True;
-        return ctx.Server.Replier.Reply(ctx, 500, "Server Internal Error"u8) ? False : False;
+        // "500 Server Internal Error" when the answer could not be sent (as the manual says)
+        ctx.Server.Replier.Reply(ctx, 500, "Server Internal Error"u8);
+        return False;
     }
 
     // ---- Request-URI parameters --------------------------------------------------------------
