@@ -8,7 +8,7 @@ namespace Osprey.Modules.Textops;
 /// equivalent of Kamailio compiling a literal regex in its fixup). A literal pattern is compiled on
 /// its first use and every later call reuses it; a pattern built from variables is cached the same
 /// way, bounded so a script that builds a new pattern per message cannot grow memory without end
-/// (past the bound, new patterns are compiled without being kept).
+/// (past the bound, new patterns are interpreted, not compiled to IL, and not kept).
 /// Patterns are POSIX extended syntax in Kamailio; .NET syntax is a superset for what scripts use, and
 /// the POSIX bracket classes (<c>[[:digit:]]</c>, ...) are translated.
 /// </summary>
@@ -24,16 +24,19 @@ internal static class ScriptRegex
     public static Regex? Get(string pattern, RegexOptions options)
     {
         if (Cache.TryGetValue((pattern, options), out var re)) return re;
-        re = Compile(pattern, options);
-        if (Cache.Count < MaxCached) Cache.TryAdd((pattern, options), re);
+        if (Cache.Count >= MaxCached) return Compile(pattern, options, compiled: false);
+        re = Compile(pattern, options, compiled: true);
+        Cache.TryAdd((pattern, options), re);
         return re;
     }
 
-    private static Regex? Compile(string pattern, RegexOptions options)
+    // A pattern that will be kept is compiled to IL (slow to build, fast to run); one used once is
+    // interpreted (cheap to build).
+    private static Regex? Compile(string pattern, RegexOptions options, bool compiled)
     {
         try
         {
-            return new Regex(TranslatePosix(pattern), options | RegexOptions.Compiled | RegexOptions.CultureInvariant);
+            return new Regex(TranslatePosix(pattern), options | (compiled ? RegexOptions.Compiled : RegexOptions.None) | RegexOptions.CultureInvariant);
         }
         catch (ArgumentException)
         {

@@ -24,6 +24,14 @@ public sealed class Textopsx : ModuleBase
     [Function("msg_apply_changes", RouteTypes.Request | RouteTypes.CoreReply)]
     public int MsgApplyChanges(MessageContext ctx)
     {
+        // the new Request-URI ($ru) goes into the new text as well, as in Kamailio 5.6 (observed: after
+        // msg_apply_changes the first line carries it and $ou is the new URI)
+        bool newRuri = ctx.NewRequestUri is not null && ctx.Message.IsRequest;
+        if (newRuri)
+        {
+            using var u = new Utf8Text(ctx.NewRequestUri!);
+            ctx.Editor.SetRequestUri(u.Bytes);
+        }
         if (ctx.Editor.EditCount == 0) return True;
         var framing = ctx.Protocol.IsReliable() ? Framing.Stream : Framing.Datagram;
         byte[] copy;
@@ -31,6 +39,7 @@ public sealed class Textopsx : ModuleBase
         var msg = SipMessage.Parse(copy, framing, out var err);
         if (msg is null || err.IsError || (err = msg.Validate()).IsError) return 0;
         ctx.ReplaceMessage(msg);
+        if (newRuri) ctx.NewRequestUri = null;
         return True;
     }
 

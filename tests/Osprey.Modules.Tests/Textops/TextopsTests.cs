@@ -147,6 +147,19 @@ public class TextopsTests
     }
 
     [Fact]
+    public void MsgApplyChangesPutsTheNewRequestUriIntoTheMessage()
+    {
+        var ctx = _h.Run(Invite, c =>
+        {
+            c.NewRequestUri = "sip:changed@example.net";
+            Assert.Equal(1, _x.MsgApplyChanges(c));
+            Assert.Equal(1, _t.Search(c, "^INVITE sip:changed@example.net SIP/2.0"));
+        });
+        Assert.Null(ctx.NewRequestUri);
+        Assert.Equal("sip:changed@example.net"u8.ToArray(), Forwarded(ctx).RequestUriText.ToArray());
+    }
+
+    [Fact]
     public void SearchBodyLooksOnlyAtTheBody()
     {
         Assert.Equal(1, _h.Call(Invite, c => _t.SearchBody(c, "^o=alice")));
