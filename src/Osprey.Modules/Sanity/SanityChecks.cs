@@ -69,7 +69,11 @@ public static class SanityChecks
             if ((checks & SanityCheck.RuriScheme) != 0)
             {
                 var u = m.RequestUri;
-                if (!u.IsValid || u.Scheme == UriScheme.Other) return new(SanityCheck.RuriScheme, 400, "Bad Request URI");
+                // sip, sips, tel and tels are supported
+                if (!u.IsValid || (u.Scheme == UriScheme.Other && !SipChars.EqualsIgnoreCase(u.Raw[..Math.Min(5, u.Raw.Length)], "tels:"u8)))
+                {
+                    return new(SanityCheck.RuriScheme, 400, "Bad Request URI");
+                }
             }
         }
         if ((checks & SanityCheck.RequiredHeaders) != 0 && m.IsRequest

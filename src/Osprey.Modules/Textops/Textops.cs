@@ -445,7 +445,9 @@ public sealed class Textops : ModuleBase
         if (colon < 0) return False;
         int at = ruri.IndexOf('@', colon + 1);
         int userStart = colon + 1;
-        int userEnd = at < 0 ? userStart : ruri.IndexOfAny([':', '@'], userStart) is var e and >= 0 && e <= at ? e : at;
+        int userEnd = at;
+        if (at < 0) userEnd = userStart;
+        else if (ruri.AsSpan(userStart, at - userStart).IndexOf(':') is var pw and >= 0) userEnd = userStart + pw; // user:password@
         string user = ruri[userStart..userEnd];
         var result = se.Apply(user, ruri);
         if (result is null) return False;

@@ -134,6 +134,20 @@ public class SanityTests
         if (f.Failed) Assert.Equal("Bad Auth Credentials", f.Reason);
     }
 
+    [Theory]
+    [InlineData("sip:bob@example.com", true)]
+    [InlineData("sips:bob@example.com", true)]
+    [InlineData("tel:+358401234567", true)]
+    [InlineData("tels:+358401234567", true)]
+    [InlineData("im:bob@example.com", false)]
+    public void RequestUriSchemesSipSipsTelAndTelsAreSupported(string ruri, bool ok)
+    {
+        var req = Options.Replace("OPTIONS sip:example.com", "OPTIONS " + ruri);
+        var m = SipMessage.Parse(Encoding.UTF8.GetBytes(Crlf(req)), Framing.Datagram, out _)!;
+        var f = SanityChecks.Run(m, SanityCheck.RuriScheme, SanityUriCheck.None, [], datagram: true);
+        Assert.Equal(ok, !f.Failed);
+    }
+
     [Fact]
     public void MissingRequiredHeadersFail()
     {

@@ -230,6 +230,14 @@ public class TextopsTests
         Assert.Equal("sip:8136423463@example.com", ctx.NewRequestUri);
 
         Assert.Equal(-1, _h.Call(Invite, c => _t.SubstUser(c, "/^[0-9]+$/x/")));
+
+        ctx = _h.Run(Invite.Replace("sip:bob@example.com SIP", "sip:bob:secret@example.com SIP"),
+            c => Assert.Equal(1, _t.SubstUser(c, "/bob/carol/")));
+        Assert.Equal("sip:carol:secret@example.com", ctx.NewRequestUri);
+
+        // a URI without user gets one
+        ctx = _h.Run(Options, c => Assert.Equal(1, _t.SubstUser(c, "/^$/service/")));
+        Assert.Equal("sip:service@example.com", ctx.NewRequestUri);
     }
 
     [Fact]
