@@ -141,4 +141,74 @@ public sealed class Textopsx : ModuleBase
         }
         return False;
     }
+
+    /// <summary><c>include_hf_value(hf, value)</c>: adds the value to the first header of that name unless
+    /// some header of that name already lists it; adds the header when there is none. Written as
+    /// Kamailio 5.6 writes it (observed): <c>Supported: 100rel, timer,path</c>.</summary>
+    [Function("include_hf_value", RouteTypes.Any)]
+    public int IncludeHfValue(MessageContext ctx, string header, string value)
+    {
+        if (HfValueExists(ctx, header, value) > 0) return True;
+        var m = ctx.Message;
+        var match = new HeaderNameMatch(HeaderNameMatch.Bytes(header, stackalloc byte[128]));
+        using var v = new Utf8Text(value);
+        for (int i = 0; i < m.HeaderCount; i++)
+        {
+            if (!match.Matches(m, i)) continue;
+            var e = ctx.Editor;
+            e.BeginInsert(m.Header(i).Value.End);
+            if (m.Header(i).Value.Length > 0) e.Write((byte)',');
+            e.Write(v.Bytes);
+            e.EndInsert();
+            return True;
+        }
+        using var h = new Utf8Text(header);
+        var ed = ctx.Editor;
+        ed.BeginInsert(m.HeadersEnd);
+        ed.Write(h.Bytes);
+        ed.Write(": "u8);
+        ed.Write(v.Bytes);
+        ed.Write("\r\n"u8);
+        ed.EndInsert();
+        return True;
+    }
+
+    /// <summary><c>exclude_hf_value(hf, value)</c>: removes the value (with the separator before it, or after
+    /// it when it is first) from every header of that name; a header left empty stays, empty, as in
+    /// Kamailio 5.6 (observed).</summary>
+    [Function("exclude_hf_value", RouteTypes.Any)]
+    public int ExcludeHfValue(MessageContext ctx, string header, string value)
+    {
+        var m = ctx.Message;
+        var s = m.Span;
+        var match = new HeaderNameMatch(HeaderNameMatch.Bytes(header, stackalloc byte[128]));
+        var want = SipChars.Trim(HeaderNameMatch.Bytes(value, stackalloc byte[256]));
+        int n = 0;
+        for (int i = 0; i < m.HeaderCount; i++)
+        {
+            if (!match.Matches(m, i)) continue;
+            var range = m.Header(i).Value;
+            var v = range.Of(s);
+            int prevEnd = -1; // end of the previous item (offset in v), -1 before the first
+            int pos = 0;
+            while (pos <= v.Length)
+            {
+                int comma = v[pos..].IndexOf((byte)',');
+                int end = comma < 0 ? v.Length : pos + comma;
+                var item = SipChars.Trim(v[pos..end]);
+                if (SipChars.EqualsIgnoreCase(item, want))
+                {
+                    int from, to;
+                    if (prevEnd >= 0) { from = prevEnd; to = pos + SipChars.RangeOf(v[pos..end], item).End; }
+                    else { from = 0; to = comma < 0 ? v.Length : end + 1; }
+                    ctx.Editor.Delete(range.Start + from, to - from);
+                    n++;
+                }
+                prevEnd = pos + (item.IsEmpty ? 0 : SipChars.RangeOf(v[pos..end], item).End);
+                if (comma < 0) break;
+                pos = end + 1;
+            }
+        }
+        return n > 0 ? True : False;
+    }
 }

@@ -346,6 +346,28 @@ public class TextopsTests
     }
 
     [Fact]
+    public void PlainTextReplaceAndRemoveByValue()
+    {
+        var ctx = _h.Run(Invite, c =>
+        {
+            Assert.Equal(1, _t.ReplaceStr(c, "example.org", "example.net", "a"));
+            Assert.Equal(1, _t.RemoveHfMatch(c, "Supported", "in", "timer"));
+            Assert.Equal(-1, _t.RemoveHfMatch(c, "User-Agent", "eq", "Other"));
+            Assert.Equal(1, _t.RemoveHfMatch(c, "User-Agent", "re", "^test"));
+        });
+        var text = ForwardedText(ctx);
+        Assert.DoesNotContain("example.org", text);
+        Assert.StartsWith("INVITE sip:bob@example.com SIP/2.0", text);
+        Assert.DoesNotContain("Supported:", text);
+        Assert.DoesNotContain("User-Agent:", text);
+
+        ctx = _h.Run(Invite, c => Assert.Equal(1, _t.ReplaceBodyStr(c, "alice", "bob", "f")));
+        Assert.Contains("o=bob 1 1", ForwardedText(ctx));
+        Assert.Equal(1, _h.Call(Invite.Replace("User-Agent", "Privacy: id; header\nUser-Agent"), c => _t.IsPrivacy(c, "header")));
+        Assert.Equal(-1, _h.Call(Invite, c => _t.IsPrivacy(c, "id")));
+    }
+
+    [Fact]
     public void StringComparisons()
     {
         Assert.Equal(1, _t.CmpStr(null!, "abc", "abc"));
@@ -354,5 +376,10 @@ public class TextopsTests
         Assert.Equal(1, _t.StartsWith(null!, "+358123", "+358"));
         Assert.Equal(-1, _t.StartsWith(null!, "358123", "+358"));
         Assert.Equal(1, _t.InList(null!, "b", "a, b ,c", ","));
+        Assert.Equal(1, _t.InListPrefix(null!, "final", "dk,fi,no,se", ","));
+        Assert.Equal(-1, _t.InListPrefix(null!, "germany", "dk,fi,no,se", ","));
+        Assert.Equal(4, _t.StrFind(null!, "12388001", "8800"));
+        Assert.Equal(-1, _t.StrFind(null!, "alice", "Alice"));
+        Assert.Equal(1, _t.StrIFind(null!, "alice", "Alice"));
     }
 }

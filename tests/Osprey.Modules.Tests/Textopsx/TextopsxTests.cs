@@ -67,4 +67,44 @@ public class TextopsxTests
         Assert.Equal(0, m.BodyLength);
         Assert.Equal(0, m.ContentLength);
     }
+
+    private const string WithLists = """
+        OPTIONS sip:bob@example.com SIP/2.0
+        Via: SIP/2.0/UDP 192.0.2.7:40000;branch=z9hG4bK-abc;rport
+        Max-Forwards: 70
+        From: <sip:alice@example.org>;tag=ft1
+        To: <sip:bob@example.com>
+        Call-ID: call-1@example.org
+        CSeq: 10 OPTIONS
+        Supported: 100rel, timer
+        Allow: INVITE, ACK, INFO
+        Allow: BYE
+        Content-Length: 0
+
+
+        """;
+
+    [Fact]
+    public void IncludeAndExcludeHfValueEditAsKamailioDoes()
+    {
+        // the texts Kamailio 5.6.3 forwards for the same calls
+        var ctx = _h.Run(WithLists, c =>
+        {
+            Assert.Equal(1, _x.IncludeHfValue(c, "Supported", "path"));
+            Assert.Equal(1, _x.IncludeHfValue(c, "Supported", "timer"));
+            Assert.Equal(1, _x.IncludeHfValue(c, "X-New", "abc"));
+            Assert.Equal(1, _x.ExcludeHfValue(c, "Allow", "INFO"));
+        });
+        var text = ForwardedText(ctx);
+        Assert.Contains("\r\nSupported: 100rel, timer,path\r\nAllow: INVITE, ACK\r\nAllow: BYE\r\n", text);
+        Assert.Contains("\r\nX-New: abc\r\n\r\n", text);
+
+        ctx = _h.Run(WithLists, c =>
+        {
+            _x.ExcludeHfValue(c, "Supported", "100rel");
+            _x.ExcludeHfValue(c, "Supported", "timer");
+        });
+        Assert.Contains("\r\nSupported: \r\nAllow: INVITE", ForwardedText(ctx));
+        Assert.Equal(-1, _h.Call(WithLists, c => _x.ExcludeHfValue(c, "Supported", "path")));
+    }
 }
