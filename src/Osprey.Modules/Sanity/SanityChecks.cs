@@ -59,7 +59,6 @@ public static class SanityChecks
 {
     public static SanityFailure Run(SipMessage m, SanityCheck checks, SanityUriCheck uriChecks, IReadOnlyList<byte[]> proxyRequire, bool datagram)
     {
-        var s = m.Span;
         if (m.IsRequest)
         {
             if ((checks & SanityCheck.RuriSipVersion) != 0 && !RequestLineVersion(m).SequenceEqual("SIP/2.0"u8))
@@ -153,7 +152,6 @@ public static class SanityChecks
             ref readonly var via = ref m.TopVia;
             if (!via.IsValid || via.HostRange.Length == 0) return new(SanityCheck.FirstVia, 400, "Invalid Via Header");
         }
-        _ = s;
         return SanityFailure.None;
     }
 

@@ -53,12 +53,10 @@ internal sealed class SubstExpression
         if (expr.Length < 3) { error = "substitution expression too short: '" + expr + "'"; return null; }
         char d = expr[0];
         int i = 1;
-        var re = ReadPart(expr, d, ref i, keepEscapes: true);
+        var re = ReadPart(expr, d, ref i);
         if (re is null) { error = "unterminated regular expression in '" + expr + "'"; return null; }
-        int replStart = i;
-        var repl = ReadPart(expr, d, ref i, keepEscapes: true);
+        var repl = ReadPart(expr, d, ref i);
         if (repl is null) { error = "unterminated replacement in '" + expr + "'"; return null; }
-        _ = replStart;
         bool global = false, icase = false, multiline = true;
         for (; i < expr.Length; i++)
         {
@@ -80,7 +78,7 @@ internal sealed class SubstExpression
 
     // Reads up to the next unescaped delimiter; "\<delim>" becomes the delimiter, other escapes are kept
     // for the regex or the replacement parser.
-    private static string? ReadPart(string s, char d, ref int i, bool keepEscapes)
+    private static string? ReadPart(string s, char d, ref int i)
     {
         var sb = new StringBuilder();
         for (; i < s.Length; i++)
@@ -89,7 +87,7 @@ internal sealed class SubstExpression
             if (c == '\\' && i + 1 < s.Length)
             {
                 if (s[i + 1] == d) sb.Append(d);
-                else if (keepEscapes) sb.Append(c).Append(s[i + 1]);
+                else sb.Append(c).Append(s[i + 1]);
                 i++;
                 continue;
             }
