@@ -30,17 +30,35 @@ internal static class ScriptRegex
         return re;
     }
 
-    // A pattern that will be kept is compiled to IL (slow to build, fast to run); one used once is
-    // interpreted (cheap to build).
+    // Matching runs over text a remote peer chose, so patterns use the non-backtracking engine (linear
+    // time, like the POSIX matcher Kamailio uses: no pattern can be made to take exponential time).
+    // Patterns it cannot run (back-references, lookarounds: not POSIX ERE anyway) fall back to the
+    // backtracking engine with a match timeout; a timeout surfaces as the pipeline's internal error for
+    // that one message instead of a receive thread stuck for ever.
+    private static readonly TimeSpan FallbackTimeout = TimeSpan.FromSeconds(1);
+
     private static Regex? Compile(string pattern, RegexOptions options, bool compiled)
     {
+        var text = TranslatePosix(pattern);
+        var common = options | RegexOptions.CultureInvariant;
         try
         {
-            return new Regex(TranslatePosix(pattern), options | (compiled ? RegexOptions.Compiled : RegexOptions.None) | RegexOptions.CultureInvariant);
+            return new Regex(text, common | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            // fall through to the backtracking engine
         }
         catch (ArgumentException)
         {
-            // a user's bad pattern: reported to the caller as "no regex", once per pattern
+            return null; // a user's bad pattern: reported to the caller as "no regex", once per pattern
+        }
+        try
+        {
+            return new Regex(text, common | (compiled ? RegexOptions.Compiled : RegexOptions.None), FallbackTimeout);
+        }
+        catch (ArgumentException)
+        {
             return null;
         }
     }

@@ -211,6 +211,17 @@ public class TextopsTests
     }
 
     [Fact]
+    public void PatternsCannotBeMadeToRunForEver()
+    {
+        // a pattern with nested quantifiers against a long header a peer chose: linear time, as POSIX
+        var req = Invite.Replace("User-Agent: TestUA/1.0", "User-Agent: " + new string('a', 20000) + "!");
+        int result = 0;
+        var run = Task.Run(() => result = new ModuleHarness().Call(req, c => _t.Search(c, "^User-Agent: (a+)+$")));
+        Assert.True(run.Wait(TimeSpan.FromSeconds(10)), "search did not finish in 10 s");
+        Assert.Equal(-1, result);
+    }
+
+    [Fact]
     public void SubstRejectsMalformedExpressions()
     {
         Assert.Equal(-1, _h.Call(Invite, c => _t.Subst(c, "/unterminated")));
