@@ -1,4 +1,5 @@
 using System.Net;
+using Osprey.Core.Dns;
 using Osprey.Core.Pipeline;
 using Osprey.Sip.Headers;
 using Osprey.Sip.Message;
@@ -12,6 +13,10 @@ namespace Osprey.Core.Stateless;
 public readonly record struct ForwardOutcome(bool Sent, int Status, string Reason)
 {
     public static readonly ForwardOutcome Ok = new(true, 0, "");
+
+    /// <summary>The destination's DNS lookup is still under way: nothing was sent and nothing should be
+    /// answered; a UDP client's retransmission will find the answer cached.</summary>
+    public static readonly ForwardOutcome Pending = new(false, 0, "");
 }
 
 /// <summary>
@@ -50,19 +55,27 @@ public sealed class StatelessForwarder
         }
 
         if (!NextHop(ctx, out var target, out var outcome)) return outcome;
-        var proto = ProtocolFor(target);
-        if (proto is null) return new ForwardOutcome(false, 416, "Unsupported URI Scheme");
-        int port = target.Port != 0 ? target.Port : target.Scheme == UriScheme.Sips ? 5061 : 5060;
+        if (!target.IsSipOrSips) return new ForwardOutcome(false, 416, "Unsupported URI Scheme");
+        SipProtocol? explicitProto = null;
+        if (target.TransportParam.Length > 0)
+        {
+            explicitProto = ProtocolFor(target);
+            if (explicitProto is null) return new ForwardOutcome(false, 503, "Unsupported transport");
+        }
+        // RFC 3263: maddr overrides the host; no port means SRV may apply
         var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
-        var dest = _server.Resolver.Resolve(host, port);
-        if (dest is null) return new ForwardOutcome(false, 478, "Unresolvable destination");
-        var local = ctx.SendSocket ?? _server.ListenerFor(proto.Value, dest.AddressFamily);
+        var status = _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved);
+        if (status == DnsStatus.Pending) return ForwardOutcome.Pending;
+        if (status != DnsStatus.Ok) return new ForwardOutcome(false, 478, "Unresolvable destination");
+        var proto = resolved.Protocol;
+        var dest = resolved.EndPoint;
+        var local = ctx.SendSocket ?? _server.ListenerFor(proto, dest.AddressFamily);
         if (local is null) return new ForwardOutcome(false, 503, "No listener for transport");
 
         if (ctx.NewRequestUri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
         AddVia(ctx, local);
-        using var bytes = ed.Apply(ensureContentLength: proto.Value.IsReliable());
-        var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
+        using var bytes = ed.Apply(ensureContentLength: proto.IsReliable());
+        var r = _server.Sender.Send(proto, dest, bytes.Span, local);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
         _server.Stats.FwdRequests.Increment();
         return ForwardOutcome.Ok;
