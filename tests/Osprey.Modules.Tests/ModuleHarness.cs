@@ -44,10 +44,13 @@ internal sealed class ModuleHarness : ISipSender, IMessageRouter
 
     void IMessageRouter.OnRequest(MessageContext ctx) => RunScript(ctx);
 
+    /// <summary>Let replies go on to stateless forwarding after the script (reply_route without drop).</summary>
+    public bool ForwardReplies { get; set; }
+
     bool IMessageRouter.OnReply(MessageContext ctx)
     {
         RunScript(ctx);
-        return false;
+        return ForwardReplies;
     }
 
     private void RunScript(MessageContext ctx)

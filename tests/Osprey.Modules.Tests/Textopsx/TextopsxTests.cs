@@ -23,6 +23,18 @@ public class TextopsxTests
     }
 
     [Fact]
+    public void ARewrittenReplyIsWhatTheUpstreamPeerReceives()
+    {
+        _h.ForwardReplies = true;
+        _h.Run(Reply603, c => Assert.Equal(1, _x.ChangeReplyStatus(c, 404, "Not Found")));
+        var sent = Assert.Single(_h.Sent);
+        Assert.Equal("192.0.2.7:40000", sent.To.ToString());
+        var m = _h.LastSent();
+        Assert.Equal(404, m.StatusCode);
+        Assert.Equal(1, m.ViaCount); // our Via removed by the forwarder, the edit kept
+    }
+
+    [Fact]
     public void ChangeReplyStatusRefusesToChangeTheClassThatDrivesTheTransaction()
     {
         Assert.Equal(-1, _h.Call(Reply603, c => _x.ChangeReplyStatus(c, 200, "OK")));
