@@ -117,6 +117,24 @@ public class AccTests
     }
 
     [Fact]
+    public void EarlyMediaAndAckAreAccountedOnlyWhenAskedFor()
+    {
+        var acc = Module();
+        _h.Run(Invite, c => { c.Flags = 1 << 1; Assert.Equal(0, acc.AccountTransaction(c, 183, "Session Progress", "t1"u8)); });
+        acc.EarlyMedia = 1;
+        _h.Run(Invite, c => { c.Flags = 1 << 1; Assert.Equal(1, acc.AccountTransaction(c, 183, "Session Progress", "t1"u8)); });
+        Assert.EndsWith(";code=183;reason=Session Progress", Assert.Single(_log.Lines).Line);
+
+        var ack = Invite.Replace("INVITE sip", "ACK sip").Replace("CSeq: 10 INVITE", "CSeq: 10 ACK").Replace("To: <sip:bob@example.com>", "To: <sip:bob@example.com>;tag=t1");
+        _log.Lines.Clear();
+        _h.Run(ack, c => Assert.False(acc.AccountAck(c, 1 << 1)));
+        acc.ReportAck = 1;
+        _h.Run(ack, c => Assert.True(acc.AccountAck(c, 1 << 1)));
+        _h.Run(ack, c => Assert.False(acc.AccountAck(c, 0)));
+        Assert.StartsWith("ACC: request acknowledged: timestamp=1795458302;method=ACK;from_tag=ft1;to_tag=t1;", Assert.Single(_log.Lines).Line);
+    }
+
+    [Fact]
     public void BadLogExtraIsAStartupError()
     {
         var acc = new Osprey.Modules.Acc.Acc { LogExtra = "ua" };
