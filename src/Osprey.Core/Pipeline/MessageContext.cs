@@ -11,7 +11,7 @@ namespace Osprey.Core.Pipeline;
 /// came from, the edits recorded so far and the routing decisions (destination URI, send socket).
 /// One context per receiving thread, reset for each message, so processing allocates no context.
 /// </summary>
-public sealed class MessageContext
+public sealed partial class MessageContext
 {
     internal MessageContext(SipServer server)
     {
@@ -128,6 +128,7 @@ public sealed class MessageContext
 
     internal void Reset(SipMessage message, in InboundMessage inbound)
     {
+        ResetScriptState();
         Message = message;
         Source = inbound.Source;
         Local = inbound.Local;

@@ -157,9 +157,10 @@ public sealed class MessageEditor
     public PooledBytes Apply(bool ensureContentLength = false)
     {
         var m = Message;
-        int bodyLen = _bodyReplaced ? _newBodyLength : m.BodyLength;
+        int bodyLen = _bodyReplaced ? _newBodyLength : m.BodyLength + BodyEditDelta(m);
         int mark = _count;
-        if (_bodyReplaced || (ensureContentLength && m.ContentLength < 0) || m.MissingEmptyLine)
+        if (_bodyReplaced || (ensureContentLength && m.ContentLength < 0) || m.MissingEmptyLine
+            || (m.ContentLength >= 0 && m.ContentLength != bodyLen))
         {
             AddFramingEdits(m, bodyLen, ensureContentLength);
         }
@@ -170,6 +171,20 @@ public sealed class MessageEditor
         output.Length = written;
         _count = mark; // framing edits are per Apply, so Apply can be called again
         return output;
+    }
+
+    // Edits inside the body (textops' replace_body, subst_body) change its length: Content-Length must
+    // follow, as Kamailio recomputes it when it builds the message.
+    private int BodyEditDelta(SipMessage m)
+    {
+        int delta = 0, bodyEnd = m.BodyStart + m.BodyLength;
+        for (int i = 0; i < _count; i++)
+        {
+            ref var e = ref _edits[i];
+            if (e.Offset < m.BodyStart || e.Offset <= m.HeadersEnd || e.Offset > bodyEnd) continue;
+            delta += e.InsertLength - Math.Min(e.DeleteLength, bodyEnd - e.Offset);
+        }
+        return delta;
     }
 
     private void AddFramingEdits(SipMessage m, int bodyLen, bool ensureContentLength)
