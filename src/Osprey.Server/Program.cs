@@ -6,6 +6,10 @@ using System.Runtime.InteropServices;
 using Osprey.Core;
 using Osprey.Core.Pipeline;
 using Osprey.Core.Routing;
+using Osprey.Core.Rpc;
+using Osprey.Modules;
+using Osprey.Modules.Xhttp;
+using Osprey.Script;
 using Osprey.Transport;
 
 namespace Osprey.Server;
@@ -39,15 +43,6 @@ internal static class Program
             }
             return Osprey.Script.ConfigCheck.Run(Console.Out, Console.Error, cl.ConfigFile, cl.Defines, cl.CfgPrint);
         }
-        if (cl.ConfigFile is not null)
-        {
-            // The compiler that runs kamailio.cfg routes is the next piece of work; say so rather than
-            // silently ignoring the script.
-            int rc = Osprey.Script.ConfigCheck.Run(TextWriter.Null, Console.Error, cl.ConfigFile, cl.Defines, false);
-            Console.Error.WriteLine("osprey: " + cl.ConfigFile + ": running kamailio.cfg routes is not available yet; "
-                + "run without -f for the built-in routing" + (rc == 0 ? "" : " (and see the errors above)"));
-            return 1;
-        }
         return Run(cl);
     }
 
@@ -56,47 +51,136 @@ internal static class Program
 
     private static int Run(CommandLine cl)
     {
-        var options = new TransportOptions();
-        var specs = cl.Listen.Count > 0 ? cl.Listen : DefaultListen();
-        foreach (var spec in specs)
+        ScriptLoadResult? script = null;
+        if (cl.ConfigFile is not null)
         {
-            if (!ListenSpec.TryParse(spec, out var endpoints, out var why))
+            script = ScriptLoader.Load(cl.ConfigFile, cl.Defines, new ScriptLoadOptions { ModuleAssemblies = [BuiltinModules.Assembly] });
+            foreach (var w in script.Warnings) Console.Error.WriteLine(w);
+            if (!script.Success)
             {
-                Console.Error.WriteLine("osprey: -l " + spec + ": " + why);
-                return 2;
+                foreach (var e in script.Errors) Console.Error.WriteLine(e);
+                Console.Error.WriteLine("osprey: " + cl.ConfigFile + ": " + script.Errors.Count + " error(s), not started");
+                return 1;
             }
-            options.Listen.AddRange(endpoints);
         }
-        if (cl.Workers > 0) options.UdpReceiveLoops = cl.Workers;
+        var cfg = script?.Script!.Settings;
+
+        var options = new TransportOptions();
+        if (!AddListeners(cl, cfg, options)) return 2;
+        int loops = cl.Workers > 0 ? cl.Workers : cfg is not null ? Math.Min(cfg.Children, 4 * Environment.ProcessorCount) : 0;
+        if (loops > 0) options.UdpReceiveLoops = loops;
         options.UdpReceiveBufferSize = cl.UdpReceiveBuffer;
+        if (cfg is not null)
+        {
+            options.TcpConnectionLifetime = TimeSpan.FromSeconds(cfg.TcpConnectionLifetime);
+            options.TcpMaxConnections = cfg.TcpMaxConnections;
+            options.MaxUdpDatagramSize = Math.Max(options.MaxUdpDatagramSize, cfg.MaxMessageSize);
+        }
+
         var settings = new CoreSettings();
+        cfg?.ApplyTo(settings);
         settings.Aliases.AddRange(cl.Aliases);
         if (cl.MaxMessageSize > 0) settings.MaxMessageSize = cl.MaxMessageSize;
         if (cl.OversizeDrop) settings.OversizeAction = OversizeAction.Drop;
-        var server = new SipServer(settings, new DefaultRouter { NextHop = cl.NextHop });
+
+        IMessageRouter router = script?.Router is { } sr ? sr : new DefaultRouter { NextHop = cl.NextHop };
+        using var server = new SipServer(settings, router);
         var transport = new TransportHost(options);
+        server.AttachTransport(transport, transport.Listeners);
+        if (script?.Router is { } scriptRouter)
+        {
+            // modules start before the first message can arrive
+            var errors = scriptRouter.Start(server);
+            foreach (var e in errors) Console.Error.WriteLine("osprey: " + e);
+            if (errors.Count > 0) return 1;
+        }
         if (!transport.TryStart(server, out var err))
         {
             Console.Error.WriteLine("osprey: " + err);
             return 1;
         }
-        server.AttachTransport(transport, transport.Listeners);
+        server.AttachTransport(transport, transport.Listeners); // real ports, for "myself"
+
+        ControlPlane? control = null;
+        if (script?.Router is { } withModules)
+        {
+            var modules = withModules.Script.Modules.Modules.Select(m => m.Instance).Distinct().ToList();
+            var registry = new RpcRegistry();
+            foreach (var m in modules) registry.RegisterModule(m);
+            registry.Register("cfg.reload", "Recompile the routing script and swap it in atomically; errors leave the running script untouched",
+                rpc =>
+                {
+                    var errs = withModules.Reload();
+                    if (errs.Count > 0) rpc.Fault(500, string.Join("; ", errs));
+                    else rpc.Add("ok");
+                });
+            try
+            {
+                control = ControlPlane.StartAsync(server, ControlSettings.FromModules(modules), registry).GetAwaiter().GetResult();
+            }
+            catch (InvalidOperationException ex)
+            {
+                Console.Error.WriteLine("osprey: " + ex.Message);
+                transport.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                return 1;
+            }
+        }
         if (cl.PidFile is not null) File.WriteAllText(cl.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
         foreach (var l in transport.Listeners) Console.Error.WriteLine("osprey: listening on " + l);
-        Console.Error.WriteLine("osprey " + Version + " started (built-in routing" + (cl.NextHop is null ? "" : ", next hop " + cl.NextHop) + ")");
+        Console.Error.WriteLine("osprey " + Version + " started (" + (cl.ConfigFile is null ? "built-in routing" + (cl.NextHop is null ? "" : ", next hop " + cl.NextHop) : cl.ConfigFile) + ")");
 
         using var stop = new ManualResetEventSlim();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            if (script?.Router is not { } r) return;
+            var errs = r.Reload();
+            Console.Error.WriteLine(errs.Count == 0 ? "osprey: configuration reloaded" : "osprey: reload failed, running routes kept:\n" + string.Join("\n", errs));
+        });
         stop.Wait();
         Console.Error.WriteLine("osprey: shutting down");
         transport.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        if (script?.Router is { } done)
+        {
+            foreach (var m in done.Script.Modules.Modules) m.Instance.Stop(); // flush write-back data, accounting
+        }
+        control?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
         if (cl.PidFile is not null) File.Delete(cl.PidFile);
         return 0;
     }
 
+    private static bool AddListeners(CommandLine cl, ScriptSettings? cfg, TransportOptions options)
+    {
+        List<string> specs;
+        if (cl.Listen.Count > 0) specs = cl.Listen;
+        else if (cfg is not null && cfg.Listen.Count > 0)
+        {
+            specs = [];
+            foreach (var l in cfg.Listen)
+            {
+                var host = l.Host;
+                var text = (l.Protocol is null ? "" : l.Protocol + ":") + host + ":" + (l.Port != 0 ? l.Port : cfg.Port);
+                if (l.Advertise is not null) text += " advertise " + l.Advertise;
+                specs.Add(text);
+            }
+        }
+        else specs = DefaultListen(cfg?.Port ?? 5060);
+        foreach (var spec in specs)
+        {
+            if (!Osprey.Transport.ListenSpec.TryParse(spec, out var endpoints, out var why))
+            {
+                Console.Error.WriteLine("osprey: listen " + spec + ": " + why);
+                return false;
+            }
+            options.Listen.AddRange(endpoints);
+        }
+        return true;
+    }
+
     /// <summary>Like Kamailio without listen=: every IPv4 address of the machine, UDP and TCP, port 5060.</summary>
-    private static List<string> DefaultListen()
+    private static List<string> DefaultListen(int port)
     {
         var list = new List<string>();
         foreach (var ni in NetworkInterface.GetAllNetworkInterfaces())
@@ -105,11 +189,11 @@ internal static class Program
             foreach (var ua in ni.GetIPProperties().UnicastAddresses)
             {
                 if (ua.Address.AddressFamily != AddressFamily.InterNetwork) continue;
-                list.Add("udp:" + ua.Address + ":5060");
-                list.Add("tcp:" + ua.Address + ":5060");
+                list.Add("udp:" + ua.Address + ":" + port);
+                list.Add("tcp:" + ua.Address + ":" + port);
             }
         }
-        if (list.Count == 0) list.Add("udp:" + IPAddress.Loopback + ":5060");
+        if (list.Count == 0) list.Add("udp:" + IPAddress.Loopback + ":" + port);
         return list;
     }
 }

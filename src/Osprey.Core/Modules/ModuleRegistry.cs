@@ -199,9 +199,57 @@ public sealed class ModuleSet
         {
             if (alreadyStarted is not null && alreadyStarted.Contains(m.Instance)) continue;
             m.Instance.Server = server;
+            InjectDependencies(m.Instance, server);
+        }
+        foreach (var m in _modules)
+        {
+            if (alreadyStarted is not null && alreadyStarted.Contains(m.Instance)) continue;
             if (m.Instance.Init() is { } err) errors.Add($"{m.Name}: {err}");
+            RegisterStatistics(m, server);
         }
         return errors;
+    }
+
+    /// <summary>
+    /// Fills a module's unset public properties that name another loaded module's type (registrar's
+    /// usrloc, auth_db's auth) or the server's shared timing wheel — once, at start-up, so modules use
+    /// each other's typed API without looking each other up per message.
+    /// </summary>
+    private void InjectDependencies(ModuleBase instance, SipServer server)
+    {
+        foreach (var p in instance.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (!p.CanWrite || p.SetMethod is null || !p.SetMethod.IsPublic || p.GetIndexParameters().Length > 0) continue;
+            if (p.PropertyType == typeof(Timers.TimingWheel))
+            {
+                if (p.GetValue(instance) is null) p.SetValue(instance, server.Timers);
+                continue;
+            }
+            if (!typeof(ModuleBase).IsAssignableFrom(p.PropertyType) || p.GetValue(instance) is not null) continue;
+            var dep = _modules.FirstOrDefault(o => o.Instance != instance && p.PropertyType.IsInstanceOfType(o.Instance));
+            if (dep is not null) p.SetValue(instance, dep.Instance);
+        }
+    }
+
+    // [Stat] members that are plain numbers become computed statistics of the module's group
+    // (Kamailio's group is the module name); members that are registry statistics registered themselves.
+    private static void RegisterStatistics(LoadedModule m, SipServer server)
+    {
+        foreach (var st in m.Descriptor.Stats)
+        {
+            if (server.Statistics.TryGet(m.Name + ":" + st.Name, out _)) continue;
+            Func<long>? read = st.Member switch
+            {
+                PropertyInfo { GetMethod: not null } pi when pi.PropertyType == typeof(long) =>
+                    (Func<long>)Delegate.CreateDelegate(typeof(Func<long>), m.Instance, pi.GetMethod),
+                PropertyInfo { GetMethod: not null } pi when pi.PropertyType == typeof(int) =>
+                    () => (int)pi.GetValue(m.Instance)!,
+                FieldInfo fi when fi.FieldType == typeof(long) => () => (long)fi.GetValue(m.Instance)!,
+                _ => null,
+            };
+            if (read is null) continue;
+            server.Statistics.RegisterComputed(m.Name, st.Name, static o => ((Func<long>)o!)(), read);
+        }
     }
 
     /// <summary>Converts and assigns a modparam value: int/long/bool/string/enum properties; a

@@ -4,6 +4,7 @@ using Osprey.Core.Net;
 using Osprey.Core.Routing;
 using Osprey.Core.Stateless;
 using Osprey.Core.Stats;
+using Osprey.Core.Timers;
 using Osprey.Sip.Message;
 using Osprey.Transport;
 
@@ -14,7 +15,7 @@ namespace Osprey.Core.Pipeline;
 /// logic (requests) or forwarded back along the Via path (replies). Runs on the thread that received
 /// the message, to completion.
 /// </summary>
-public sealed class SipServer : IInboundHandler
+public sealed class SipServer : IInboundHandler, IDisposable
 {
     // One context per receiving thread (and server), reused for every message.
     [ThreadStatic] private static MessageContext? t_context;
@@ -29,6 +30,7 @@ public sealed class SipServer : IInboundHandler
         Replier = new StatelessReplier(this);
         Forwarder = new StatelessForwarder(this);
         Myself = new Myself([], settings.Aliases);
+        Timers = new TimingWheel(new TimingWheelOptions());
         Statistics = new StatsRegistry();
         Stats = new CoreStatistics(Statistics);
         var dnsOptions = settings.Dns ?? new DnsOptions();
@@ -36,6 +38,10 @@ public sealed class SipServer : IInboundHandler
     }
 
     public CoreSettings Settings { get; }
+
+    /// <summary>The one timing wheel for every deadline in the server (retransmissions, transaction
+    /// timeouts, contact expiry, ...).</summary>
+    public TimingWheel Timers { get; }
     /// <summary>Every statistic of the server, by group (Kamailio's names).</summary>
     public StatsRegistry Statistics { get; }
 
@@ -163,4 +169,7 @@ public sealed class SipServer : IInboundHandler
         if (msg.IsRequest) Stats.DropRequests.Increment();
         else Stats.DropReplies.Increment();
     }
+
+    /// <summary>Stops the timing wheel; modules are stopped by their host.</summary>
+    public void Dispose() => Timers.Dispose();
 }

@@ -136,7 +136,7 @@ internal sealed class RpcMethodBinding
         foreach (var p in method.GetParameters())
         {
             var t = Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType;
-            if (t != typeof(IRpcContext) && t != typeof(string) && t != typeof(int) && t != typeof(long) && t != typeof(double) && t != typeof(bool))
+            if (t != typeof(IRpcContext) && t != typeof(CancellationToken) && t != typeof(string) && t != typeof(int) && t != typeof(long) && t != typeof(double) && t != typeof(bool))
                 throw new InvalidOperationException($"RPC method {method.DeclaringType?.Name}.{method.Name}: parameter {p.Name} has unsupported type {p.ParameterType.Name}");
         }
         return new RpcMethodBinding(method, target);
@@ -147,7 +147,7 @@ internal sealed class RpcMethodBinding
         var parts = new List<string>();
         foreach (var p in _parameters)
         {
-            if (p.ParameterType == typeof(IRpcContext))
+            if (p.ParameterType == typeof(IRpcContext) || p.ParameterType == typeof(CancellationToken))
                 continue;
             var t = Nullable.GetUnderlyingType(p.ParameterType) ?? p.ParameterType;
             string s = p.Name + ":" + (t == typeof(string) ? "string" : t == typeof(bool) ? "bool" : t == typeof(double) ? "number" : "int");
@@ -167,6 +167,11 @@ internal sealed class RpcMethodBinding
             if (t == typeof(IRpcContext))
             {
                 args[i] = rpc;
+                continue;
+            }
+            if (t == typeof(CancellationToken))
+            {
+                args[i] = CancellationToken.None;
                 continue;
             }
             int at = position++;
@@ -194,6 +199,20 @@ internal sealed class RpcMethodBinding
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(tie.InnerException).Throw();
             throw;
+        }
+        if (ret is IAsyncEnumerable<object> items)
+        {
+            // a streamed result (ul.dump of a million contacts): written item by item, never materialised
+            var e = items.GetAsyncEnumerator();
+            try
+            {
+                while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) rpc.AddValue(e.Current);
+            }
+            finally
+            {
+                e.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            return;
         }
         if (_returnsValue && ret is not null)
             rpc.AddValue(ret);

@@ -16,7 +16,6 @@ namespace Osprey.Modules.Tm;
 public sealed class TmModule : ModuleBase, IDisposable
 {
     private readonly ConcurrentDictionary<string, Regex> _statusPatterns = new(StringComparer.Ordinal);
-    private Core.Timers.TimingWheel? _ownWheel;
     private TransactionLayer? _layer;
 
     public TmSettings Settings { get; } = new();
@@ -55,8 +54,8 @@ public sealed class TmModule : ModuleBase, IDisposable
         if (s.CancelBMethod is < 0 or > 2) return "tm: cancel_b_method must be 0, 1 or 2";
         if (s.UnmatchedCancel is < 0 or > 2) return "tm: unmatched_cancel must be 0, 1 or 2";
         if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
-        // the host passes the server's shared wheel; standing alone, tm brings its own
-        var scheduler = Scheduler ??= new WheelTmScheduler(_ownWheel = new Core.Timers.TimingWheel());
+        // tm runs on the server's one timing wheel (ARCHITECTURE.md); tests may pass their own scheduler
+        var scheduler = Scheduler ??= new WheelTmScheduler(Server.Timers);
         _layer = new TransactionLayer(Server, s, scheduler);
         Server.TransactionLayer = _layer;
         return null;
@@ -66,8 +65,6 @@ public sealed class TmModule : ModuleBase, IDisposable
 
     public void Dispose()
     {
-        _ownWheel?.Dispose();
-        _ownWheel = null;
     }
 
     // ---------------------------------------------------------------- relaying

@@ -57,9 +57,10 @@ public class AvpStoreTests
     [Fact]
     public void Destination_set_keeps_branches()
     {
-        var d = new DestinationSet();
-        var b = d.Add("sip:a@b", "sip:proxy", 500, 4);
+        var d = new Osprey.Core.Pipeline.DestinationSet();
+        d.Add("sip:a@b", "sip:proxy", 500, flags: 4);
         Assert.Equal(1, d.Count);
+        var b = d[0];
         Assert.Equal(("sip:a@b", "sip:proxy", 500, 4UL), (b.Uri, b.DestinationUri, b.Q, b.Flags));
         d.RemoveAt(0);
         Assert.Equal(0, d.Count);
