@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds Osprey and runs every test. Installs the peers the tests use when missing
-# (SIPp, sipsak, Kamailio for differential checks); needs root for that, as in CI.
+# (SIPp, sipsak, Kamailio for differential checks, dnsmasq, curl, PostgreSQL, MariaDB);
+# needs root for that, as in CI.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,7 @@ command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
 command -v kamailio >/dev/null 2>&1 || need+=(kamailio kamailio-extra-modules kamailio-sqlite-modules)
 command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
@@ -23,9 +25,12 @@ fi
 # Kamailio's package starts a service; tests start their own instances on private ports.
 if command -v systemctl >/dev/null 2>&1; then systemctl stop kamailio >/dev/null 2>&1 || true; fi
 
-dotnet build Osprey.slnx -c Release -nologo -v quiet
+# Private PostgreSQL and MariaDB on 127.0.0.1 for the data-layer tests (installed when missing).
+eval "$(tests/db/start-databases.sh)"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'tests/db/stop-databases.sh >/dev/null 2>&1 || true; rm -f "$log"' EXIT
+
+dotnet build Osprey.slnx -c Release -nologo -v quiet
 set +e
 dotnet test Osprey.slnx -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
