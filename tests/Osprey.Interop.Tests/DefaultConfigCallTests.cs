@@ -1,0 +1,44 @@
+using System.Globalization;
+using Osprey.Interop.Tests.Support;
+
+namespace Osprey.Interop.Tests;
+
+/// <summary>Debian's /etc/kamailio/kamailio.cfg, unmodified, running on osprey with real SIPp peers.</summary>
+public class DefaultConfigCallTests
+{
+    private const string DefaultConfig = "/etc/kamailio/kamailio.cfg";
+
+    [Fact]
+    public void Registered_callee_is_reached_through_the_stateful_proxy()
+    {
+        Assert.True(File.Exists(DefaultConfig), "install the Debian kamailio package (./test.sh does)");
+        using var osprey = OspreyProcess.Start("-f", DefaultConfig);
+        var dir = Directory.CreateTempSubdirectory("osprey-call-").FullName;
+        try
+        {
+            string target = "127.0.0.1:" + osprey.Port.ToString(CultureInfo.InvariantCulture);
+            int uasPort = OspreyProcess.FreePort(), regPort = OspreyProcess.FreePort(), uacPort = OspreyProcess.FreePort();
+            string P(int p) => p.ToString(CultureInfo.InvariantCulture);
+
+            // the callee registers through the config's REGISTRAR route (usrloc in memory)
+            using (var reg = Sipp.Start(dir, "-sf", Sipp.Scenario("register-callee.xml"), "-s", "callee", "-key", "contact_port", P(uasPort),
+                       "-i", "127.0.0.1", "-p", P(regPort), "-m", "1", "-timeout", "15s", target))
+            {
+                Assert.True(reg.Wait(TimeSpan.FromSeconds(30)) == 0, "REGISTER failed: " + reg.Errors + osprey.Log);
+            }
+            using var uas = Sipp.Start(dir, "-sf", Sipp.Scenario("call-uas.xml"), "-i", "127.0.0.1", "-p", P(uasPort), "-timeout", "60s");
+            Thread.Sleep(500);
+            using var uac = Sipp.Start(dir, "-sf", Sipp.Scenario("call-uac.xml"), "-s", "callee", "-i", "127.0.0.1", "-p", P(uacPort),
+                "-m", "200", "-r", "50", "-timeout", "45s", "-trace_stat", "-trace_err", target);
+            int rc = uac.Wait(TimeSpan.FromSeconds(60));
+            var stats = Sipp.LastStats(dir);
+            Assert.True(rc == 0, $"sipp uac exit {rc}: {uac.Errors}\n{osprey.Log}");
+            Assert.Equal(200, Sipp.Count(stats, "SuccessfulCall(C)"));
+            Assert.Equal(0, Sipp.Count(stats, "FailedCall(C)"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
