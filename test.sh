@@ -9,6 +9,7 @@ command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
 command -v kamailio >/dev/null 2>&1 || need+=(kamailio kamailio-extra-modules kamailio-sqlite-modules)
 command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test.sh: missing ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2

@@ -27,4 +27,7 @@ public sealed class CoreSettings
 
     /// <summary>Default Max-Forwards added to requests that carry none (RFC 3261 §16.6 step 3).</summary>
     public int DefaultMaxForwards { get; set; } = 70;
+
+    /// <summary>DNS resolution settings (the <c>dns_*</c> and <c>dst_blocklist</c> core parameters); null for defaults.</summary>
+    public Dns.DnsOptions? Dns { get; set; }
 }

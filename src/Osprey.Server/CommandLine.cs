@@ -18,6 +18,7 @@ internal sealed class CommandLine
     public string? PidFile { get; private set; }
     public string? NextHop { get; private set; }
     public int MaxMessageSize { get; private set; }
+    public int UdpReceiveBuffer { get; private set; } = 2 * 1024 * 1024;
     public bool OversizeDrop { get; private set; }
     public bool ShowVersion { get; private set; }
     public bool ShowHelp { get; private set; }
@@ -59,6 +60,10 @@ internal sealed class CommandLine
                 case "--next-hop":
                     c.NextHop = Next();
                     if (c.NextHop is null) return Fail(out error, "--next-hop needs a SIP URI");
+                    break;
+                case "-b":
+                    if (!int.TryParse(Next(), out var rb) || rb < 0) return Fail(out error, "-b needs a buffer size in bytes");
+                    c.UdpReceiveBuffer = rb;
                     break;
                 case "--max-message-size":
                     if (!int.TryParse(Next(), out var mms) || mms < 512) return Fail(out error, "--max-message-size needs a number of bytes >= 512");
@@ -110,6 +115,7 @@ internal sealed class CommandLine
           --next-hop U  built-in routing: forward every request not for this server to SIP URI U
           --max-message-size N   largest message accepted (default 65535)
           --oversize drop|513    what to do with a larger datagram (default: answer 513)
+          -b BYTES      UDP socket receive buffer (default 2097152; capped by net.core.rmem_max)
           -P FILE       write the process id to FILE
           -E            log to stderr
           -D, -DD       stay in the foreground (osprey always does)

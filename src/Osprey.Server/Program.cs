@@ -68,6 +68,7 @@ internal static class Program
             options.Listen.AddRange(endpoints);
         }
         if (cl.Workers > 0) options.UdpReceiveLoops = cl.Workers;
+        options.UdpReceiveBufferSize = cl.UdpReceiveBuffer;
         var settings = new CoreSettings();
         settings.Aliases.AddRange(cl.Aliases);
         if (cl.MaxMessageSize > 0) settings.MaxMessageSize = cl.MaxMessageSize;

@@ -37,6 +37,10 @@ public sealed class TransportOptions
     /// <summary>SO_RCVBUF for every socket; 0 keeps the operating system's default.</summary>
     public int SocketReceiveBufferSize { get; set; }
 
+    /// <summary>SO_RCVBUF for UDP sockets (Kamailio's <c>-b</c>); 0 falls back to <see cref="SocketReceiveBufferSize"/>.
+    /// A UDP socket absorbs bursts only as far as its buffer goes; the kernel caps it at net.core.rmem_max.</summary>
+    public int UdpReceiveBufferSize { get; set; }
+
     /// <summary>Checks the values; returns a message a user can act on, or null when they are fine.</summary>
     public string? Validate()
     {

@@ -51,8 +51,9 @@ internal sealed class UdpListener : IDisposable
                 sockets[i] = s;
                 if (bind.AddressFamily == AddressFamily.InterNetworkV6)
                     s.DualMode = false; // [::] serves IPv6 only; IPv4 has its own listen line
-                if (options.SocketReceiveBufferSize > 0)
-                    s.ReceiveBufferSize = options.SocketReceiveBufferSize;
+                int rcvbuf = options.UdpReceiveBufferSize > 0 ? options.UdpReceiveBufferSize : options.SocketReceiveBufferSize;
+                if (rcvbuf > 0)
+                    s.ReceiveBufferSize = rcvbuf;
                 if (socketCount > 1)
                     s.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
                 s.Bind(bind);

@@ -47,7 +47,7 @@ public sealed class DestinationResolver
         literal = false;
         try
         {
-            var addrs = Dns.GetHostAddresses(new string(chars[..n]));
+            var addrs = System.Net.Dns.GetHostAddresses(new string(chars[..n]));
             foreach (var a in addrs)
             {
                 if (a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) return new IPEndPoint(a, port);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Osprey.Core.Dns;
 using Osprey.Core.Net;
 using Osprey.Core.Routing;
 using Osprey.Core.Stateless;
@@ -30,6 +31,8 @@ public sealed class SipServer : IInboundHandler
         Myself = new Myself([], settings.Aliases);
         Statistics = new StatsRegistry();
         Stats = new CoreStatistics(Statistics);
+        var dnsOptions = settings.Dns ?? new DnsOptions();
+        Dns = new SipResolver(SipResolver.CreateLookupClient(dnsOptions), dnsOptions, Statistics);
     }
 
     public CoreSettings Settings { get; }
@@ -40,7 +43,11 @@ public sealed class SipServer : IInboundHandler
     public CoreStatistics Stats { get; }
     public StatelessReplier Replier { get; }
     public StatelessForwarder Forwarder { get; }
+    /// <summary>Resolves IP literals and names for reply destinations (Via sent-by, received, maddr).</summary>
     public DestinationResolver Resolver { get; } = new();
+
+    /// <summary>RFC 3263 resolution of request targets, with the DNS cache and the destination blocklist.</summary>
+    public SipResolver Dns { get; }
     public Myself Myself { get; private set; }
 
     /// <summary>The transaction layer (tm) when loaded: replies go through it before stateless forwarding.</summary>

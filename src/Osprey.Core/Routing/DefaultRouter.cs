@@ -44,7 +44,7 @@ public sealed class DefaultRouter : IMessageRouter
         }
         if (NextHop is not null) ctx.DestinationUri = NextHop;
         var outcome = server.Forwarder.ForwardRequest(ctx);
-        if (!outcome.Sent && msg.Method != SipMethod.Ack)
+        if (!outcome.Sent && outcome.Status != 0 && msg.Method != SipMethod.Ack)
         {
             server.Replier.Reply(ctx, outcome.Status, System.Text.Encoding.UTF8.GetBytes(outcome.Reason));
         }

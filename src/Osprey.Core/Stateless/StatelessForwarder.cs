@@ -1,4 +1,5 @@
 using System.Net;
+using Osprey.Core.Dns;
 using Osprey.Core.Pipeline;
 using Osprey.Sip.Headers;
 using Osprey.Sip.Message;
@@ -15,6 +16,10 @@ public readonly record struct NextHop(SipProtocol Protocol, IPEndPoint Destinati
 public readonly record struct ForwardOutcome(bool Sent, int Status, string Reason)
 {
     public static readonly ForwardOutcome Ok = new(true, 0, "");
+
+    /// <summary>The destination's DNS lookup is still under way: nothing was sent and nothing should be
+    /// answered; a UDP client's retransmission will find the answer cached.</summary>
+    public static readonly ForwardOutcome Pending = new(false, 0, "");
 }
 
 /// <summary>
@@ -64,24 +69,32 @@ public sealed class StatelessForwarder
     }
 
     /// <summary>
-    /// Where a request goes (RFC 3261 §16.6 steps 6–7, §18.1.1): the destination URI when given, else
-    /// the message's top Route, else the Request-URI (<paramref name="requestUri"/> when rewritten);
-    /// then protocol, address and the local socket to send from. Shared by stateless and stateful (tm)
-    /// forwarding. A failure carries the status to answer with.
+    /// Where a request goes (RFC 3261 §16.6 steps 6–7, §18.1.1, RFC 3263): the destination URI when
+    /// given, else the message's top Route, else the Request-URI (<paramref name="requestUri"/> when
+    /// rewritten); then protocol, address and the local socket to send from. Shared by stateless and
+    /// stateful (tm) forwarding. A failure carries the status to answer with, or is
+    /// <see cref="ForwardOutcome.Pending"/> while the DNS lookup is under way.
     /// </summary>
     public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, out NextHop hop, out ForwardOutcome outcome)
     {
         hop = default;
         if (!TargetUri(msg, destinationUri, requestUri, out var target, out outcome)) return false;
-        var proto = ProtocolFor(target);
-        if (proto is null) { outcome = new ForwardOutcome(false, 416, "Unsupported URI Scheme"); return false; }
-        int port = target.Port != 0 ? target.Port : target.Scheme == UriScheme.Sips ? 5061 : 5060;
+        if (!target.IsSipOrSips) { outcome = new ForwardOutcome(false, 416, "Unsupported URI Scheme"); return false; }
+        SipProtocol? explicitProto = null;
+        if (target.TransportParam.Length > 0)
+        {
+            explicitProto = ProtocolFor(target);
+            if (explicitProto is null) { outcome = new ForwardOutcome(false, 503, "Unsupported transport"); return false; }
+        }
+        // RFC 3263: maddr overrides the host; no port means SRV may apply
         var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
-        var dest = _server.Resolver.Resolve(host, port);
-        if (dest is null) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
-        var local = sendSocket ?? _server.ListenerFor(proto.Value, dest.AddressFamily);
+        var status = _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved);
+        if (status == DnsStatus.Pending) { outcome = ForwardOutcome.Pending; return false; }
+        if (status != DnsStatus.Ok) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
+        var dest = resolved.EndPoint;
+        var local = sendSocket ?? _server.ListenerFor(resolved.Protocol, dest.AddressFamily);
         if (local is null) { outcome = new ForwardOutcome(false, 503, "No listener for transport"); return false; }
-        hop = new NextHop(proto.Value, dest, local);
+        hop = new NextHop(resolved.Protocol, dest, local);
         return true;
     }
 
