@@ -160,3 +160,37 @@ public class TmFunctionTests
         Assert.Contains("retr_timer1", tm.Init());
     }
 }
+
+public class EndToEndAckTests
+{
+    [Fact]
+    public void T_check_trans_is_true_for_the_ack_of_a_relayed_2xx_while_the_invite_transaction_lives()
+    {
+        var h = new TmHarness();
+        var results = new List<int>();
+        h.Router.Request = ctx =>
+        {
+            if (ctx.Message.Method == SipMethod.Ack)
+            {
+                int r = h.Tm.TCheckTrans(ctx);
+                results.Add(r);
+                ctx.DestinationUri = "sip:" + Uas;
+                if (r > 0) h.Tm.TRelay(ctx);
+                return;
+            }
+            ctx.DestinationUri = "sip:" + Uas;
+            h.Tm.TRelay(ctx);
+        };
+        h.FromUac(Invite());
+        h.FromUas(ReplyTo(h.Net.To(Uas)[0], 200, "OK", "b7"));
+        var ok = h.Net.To(Uac).Last();
+        // a 2xx ACK has a branch of its own (RFC 3261 §13.2.2.4)
+        int mark = h.Net.Mark;
+        h.FromUac(AckFor(ok, branch: "z9hG4bKack2xx"));
+        Assert.Equal(SipMethod.Ack, Assert.Single(h.Net.To(Uas, mark)).Method);
+        h.FromUac(AckFor(ok, branch: "z9hG4bKack2xx").Replace("tag=b7", "tag=other", StringComparison.Ordinal));
+        h.Clock.Advance(40_000);
+        h.FromUac(AckFor(ok, branch: "z9hG4bKack2xx"));
+        Assert.Equal([1, -1, -1], results);
+    }
+}
