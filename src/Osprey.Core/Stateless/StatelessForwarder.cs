@@ -69,10 +69,11 @@ public sealed class StatelessForwarder
     }
 
     /// <summary>
-    /// Where a request goes (RFC 3261 §16.6 steps 6–7, §18.1.1): the destination URI when given, else
-    /// the message's top Route, else the Request-URI (<paramref name="requestUri"/> when rewritten);
-    /// then protocol, address and the local socket to send from. Shared by stateless and stateful (tm)
-    /// forwarding. A failure carries the status to answer with.
+    /// Where a request goes (RFC 3261 §16.6 steps 6–7, §18.1.1, RFC 3263): the destination URI when
+    /// given, else the message's top Route, else the Request-URI (<paramref name="requestUri"/> when
+    /// rewritten); then protocol, address and the local socket to send from. Shared by stateless and
+    /// stateful (tm) forwarding. A failure carries the status to answer with, or is
+    /// <see cref="ForwardOutcome.Pending"/> while the DNS lookup is under way.
     /// </summary>
     public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, out NextHop hop, out ForwardOutcome outcome)
     {
@@ -85,16 +86,15 @@ public sealed class StatelessForwarder
             explicitProto = ProtocolFor(target);
             if (explicitProto is null) { outcome = new ForwardOutcome(false, 503, "Unsupported transport"); return false; }
         }
-        // RFC 3263: maddr overrides the host; no port lets SRV (and NAPTR) apply
+        // RFC 3263: maddr overrides the host; no port means SRV may apply
         var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
         var status = _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved);
         if (status == DnsStatus.Pending) { outcome = ForwardOutcome.Pending; return false; }
         if (status != DnsStatus.Ok) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
-        var proto = resolved.Protocol;
         var dest = resolved.EndPoint;
-        var local = sendSocket ?? _server.ListenerFor(proto, dest.AddressFamily);
+        var local = sendSocket ?? _server.ListenerFor(resolved.Protocol, dest.AddressFamily);
         if (local is null) { outcome = new ForwardOutcome(false, 503, "No listener for transport"); return false; }
-        hop = new NextHop(proto, dest, local);
+        hop = new NextHop(resolved.Protocol, dest, local);
         return true;
     }
 

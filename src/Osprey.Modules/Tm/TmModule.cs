@@ -131,7 +131,8 @@ public sealed class TmModule : ModuleBase, IDisposable
                     layer.AbsorbAck(inv);
                     return 0; // the ACK of a negative reply ends here
                 }
-                return -1;
+                // the ACK of a 2xx: true while its INVITE transaction is still around
+                return layer.Table.FindInviteOf2xxAck(msg) is not null ? 1 : -1;
             default:
                 if (layer.Lookup(msg) is not null)
                 {

@@ -33,6 +33,7 @@ public sealed class Transaction
     internal int Bucket;
     internal uint Label;
     internal Transaction? NextInBucket;
+    internal Transaction? NextByCallId;
     internal bool InTable;
 
     // ---- matching key (RFC 3261 §17.2.3 and the RFC 2543 fallback; fixed) ----

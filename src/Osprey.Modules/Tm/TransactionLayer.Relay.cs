@@ -91,7 +91,8 @@ public sealed partial class TransactionLayer
                     Delete(tx);
                     ctx.Transaction = null;
                 }
-                return err;
+                // a DNS lookup under way: nothing is sent or answered; the retransmission finds it cached
+                return err == DnsPending ? 0 : err;
             }
             return 1;
         }
@@ -130,7 +131,10 @@ public sealed partial class TransactionLayer
             socket = bctx.SendSocket;
             if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx);
         }
-        if (!Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, out var hop, out var outcome)) return Fail(ctx, -1, outcome.Status, outcome.Reason);
+        if (!Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, out var hop, out var outcome))
+        {
+            return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
+        }
         var b = tx.AddBranch();
         Span<byte> id = stackalloc byte[64];
         int idLen = WriteBranchId(id, tx, b.Index);
@@ -175,6 +179,8 @@ public sealed partial class TransactionLayer
         ArmFinalResponseTimer(b, FrTimeout(tx));
         return 1;
     }
+
+    private const int DnsPending = -100;
 
     [ThreadStatic] private static (SipMessage Message, int Status, string Reason) t_lastError;
 

@@ -35,6 +35,7 @@ internal sealed class TransactionTable
     }
 
     private readonly BucketHead[] _buckets;
+    private readonly BucketHead[] _byCallId; // INVITE transactions by Call-ID, for end-to-end ACK matching
     private readonly int _mask;
     private int _count;
 
@@ -42,7 +43,12 @@ internal sealed class TransactionTable
     {
         int n = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(size, 16, 1 << 20));
         _buckets = new BucketHead[n];
-        for (int i = 0; i < n; i++) _buckets[i] = new BucketHead();
+        _byCallId = new BucketHead[n];
+        for (int i = 0; i < n; i++)
+        {
+            _buckets[i] = new BucketHead();
+            _byCallId[i] = new BucketHead();
+        }
         _mask = n - 1;
     }
 
@@ -86,8 +92,44 @@ internal sealed class TransactionTable
             head.Head = create;
             inserted = true;
         }
+        if (create.Method == SipMethod.Invite)
+        {
+            var d = _byCallId[CallIdBucket(create.CallId)];
+            lock (d.Gate)
+            {
+                create.NextByCallId = d.Head;
+                d.Head = create;
+            }
+        }
         Interlocked.Increment(ref _count);
         return create;
+    }
+
+    private int CallIdBucket(ReadOnlySpan<byte> callId)
+    {
+        var hc = new HashCode();
+        hc.AddBytes(callId);
+        return hc.ToHashCode() & _mask;
+    }
+
+    /// <summary>The INVITE transaction a 2xx's ACK belongs to (end to end, its own branch): same Call-ID,
+    /// CSeq number and From tag, and the To-tag of the 2xx sent upstream. A hint, as in Kamailio: the
+    /// transaction may be gone when the ACK is late.</summary>
+    public Transaction? FindInviteOf2xxAck(SipMessage ack)
+    {
+        var d = _byCallId[CallIdBucket(ack.CallId)];
+        lock (d.Gate)
+        {
+            for (var t = d.Head; t is not null; t = t.NextByCallId)
+            {
+                if (t.CSeqNumber == ack.CSeq.Number && Volatile.Read(ref t.UasStatus) is >= 200 and < 300 && ack.CallId.SequenceEqual(t.CallId)
+                    && ack.From.Tag.SequenceEqual(t.FromTag) && ack.To.Tag.SequenceEqual(t.ReplyToTag))
+                {
+                    return t;
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>A transaction by the bucket and label its branch parameter carries (replies).</summary>
@@ -120,6 +162,22 @@ internal sealed class TransactionTable
                 tx.InTable = false;
                 tx.NextInBucket = null;
                 break;
+            }
+        }
+        if (tx.Method == SipMethod.Invite)
+        {
+            var d = _byCallId[CallIdBucket(tx.CallId)];
+            lock (d.Gate)
+            {
+                Transaction? prev = null;
+                for (var t = d.Head; t is not null; prev = t, t = t.NextByCallId)
+                {
+                    if (t != tx) continue;
+                    if (prev is null) d.Head = t.NextByCallId;
+                    else prev.NextByCallId = t.NextByCallId;
+                    tx.NextByCallId = null;
+                    break;
+                }
             }
         }
         Interlocked.Decrement(ref _count);
