@@ -144,7 +144,7 @@ request_route {
     [InlineData("$(var(p){param.valueat,0})", "1")]
     [InlineData("$(var(p){param.count})", "3")]
     [InlineData("$(var(p){param.in,c})", "1")]
-    [InlineData("$(var(na){nameaddr.name})", "\"Bob B\"")]
+    [InlineData("$(var(na){nameaddr.name})", "\"Bob B\" ")]
     [InlineData("$(var(na){nameaddr.uri})", "sip:bob@b.example")]
     [InlineData("$(var(na){tobody.tag})", "t9")]
     [InlineData("$(var(na){tobody.user})", "bob")]
