@@ -375,6 +375,24 @@ request_route {
         Assert.Equal(["event 2"], ScriptHarness.Lines(h.Log.ToString()));
     }
 
+    [Theory]
+    [InlineData("FRIENDLY", true)]
+    [InlineData("^fri", true)]
+    [InlineData("^scanner", false)]
+    [InlineData("1\\.0$", true)]
+    [InlineData("^friendly/1\\.0$", true)]
+    [InlineData("^friendly$", false)]
+    [InlineData("ly/1", true)]
+    [InlineData("x.y", false)]
+    [InlineData("f.iendly", true)]
+    [InlineData("^[a-z]+ly", true)]
+    public void Regex_match_on_literal_and_real_patterns(string pattern, bool expected)
+    {
+        var lines = Run("request_route {\n  if ($ua =~ \"" + pattern + "\") { xlog(\"L_ERR\", \"m\"); } else { xlog(\"L_ERR\", \"nm\"); }\n}\n",
+            ScriptHarness.Request(extra: "User-Agent: friendly/1.0\r\n"));
+        Assert.Equal([expected ? "m" : "nm"], lines);
+    }
+
     [Fact]
     public void Debug_level_filters_xlog_levels()
     {
