@@ -394,6 +394,14 @@ request_route {
     }
 
     [Fact]
+    public void Stat_reads_the_statistics_registry()
+    {
+        using var h = ScriptHarness.Ok(Head + "request_route {\n  xlog(\"L_ERR\", \"$stat(rcv_requests) $stat(core:rcv_requests) $stat(nosuch)\");\n}\n");
+        Assert.Equal(["1 1 <null>"], h.Run(ScriptHarness.Request()));
+        Assert.Equal(["2 2 <null>"], h.Run(ScriptHarness.Request()));
+    }
+
+    [Fact]
     public void Debug_level_filters_xlog_levels()
     {
         using var h = ScriptHarness.Ok("debug=1\n" + Head + "request_route {\n  xdbg(\"dbg\"); xinfo(\"info\"); xnotice(\"notice\"); xwarn(\"warn\"); xerr(\"err\"); xlog(\"L_ALERT\", \"alert\");\n}\n");
