@@ -153,14 +153,14 @@ internal sealed class AddEv(Ev l, Ev r) : Ev
         {
             var a = l.Eval(c, s);
             if (a.IsInt) return Values.Int(unchecked((int)a.Int + r.EvalInt(c, s)));
-            var sb0 = Values.Builder();
+            var sb0 = Values.RentBuilder();
             if (a.IsString) sb0.Append(a.Str);
             r.AppendTo(sb0, c, s);
-            return PvValue.FromString(sb0.ToString());
+            return PvValue.FromString(Values.Finish(sb0));
         }
-        var sb = Values.Builder();
+        var sb = Values.RentBuilder();
         AppendTo(sb, c, s);
-        return PvValue.FromString(sb.ToString());
+        return PvValue.FromString(Values.Finish(sb));
     }
 
     public override void AppendTo(System.Text.StringBuilder sb, MessageContext c, ScriptState s)
@@ -303,9 +303,9 @@ internal sealed class FormatEv(Ev[] parts, string text) : Ev
     public override PvValue Eval(MessageContext c, ScriptState s) => PvValue.FromString(EvalString(c, s));
     public override string EvalString(MessageContext c, ScriptState s)
     {
-        var sb = Values.Builder();
+        var sb = Values.RentBuilder();
         foreach (var p in parts) p.AppendTo(sb, c, s);
-        return sb.ToString();
+        return Values.Finish(sb);
     }
     public override void AppendTo(System.Text.StringBuilder sb, MessageContext c, ScriptState s)
     {
