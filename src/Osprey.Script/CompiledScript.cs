@@ -96,6 +96,7 @@ public sealed class CompiledScript
 
     internal void RunRequest(MessageContext ctx)
     {
+        Values.ResetBuilders();
         if (_request is not null) Run(_request, RouteTypes.Request, ctx);
     }
 
@@ -103,6 +104,7 @@ public sealed class CompiledScript
     internal bool RunReply(MessageContext ctx)
     {
         if (_reply is null) return true;
+        Values.ResetBuilders();
         Run(_reply, RouteTypes.CoreReply, ctx);
         return !ctx.Dropped;
     }

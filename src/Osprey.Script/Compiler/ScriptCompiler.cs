@@ -492,7 +492,14 @@ internal sealed class ScriptCompiler
         {
             var get = (Func<MessageContext, string?, PvValue>)CreateDelegate(mp.Export.Getter, typeof(Func<MessageContext, string?, PvValue>), mp.Instance);
             var set = mp.Export.Setter is null ? null : (Action<MessageContext, string?, PvValue>)CreateDelegate(mp.Export.Setter, typeof(Action<MessageContext, string?, PvValue>), mp.Instance);
-            return new ModulePv(get, set, inner);
+            Ev? innerFormat = null;
+            if (inner is not null && inner.Contains('$', StringComparison.Ordinal) && PvParser.ParseFormat(inner, out _) is { } parts && parts.Any(p => p.Pv is not null))
+            {
+                innerFormat = new FormatEv(parts.Select(p => p.Pv is null
+                    ? (Ev)new ConstEv(PvValue.FromString(p.Literal!))
+                    : BindPv(p.Pv, env.Location) is { } a ? new PvEv(a) : new ConstEv(PvValue.FromString(""))).ToArray(), inner);
+            }
+            return new ModulePv(get, set, inner, innerFormat);
         }
         return null;
     }

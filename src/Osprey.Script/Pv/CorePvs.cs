@@ -24,7 +24,7 @@ internal static class CorePvs
         "rm", "ci", "fu", "fU", "fd", "fn", "ft", "tu", "tU", "td", "tn", "tt", "si", "sp", "su", "Ri", "Rp", "Ru", "pr",
         "proto", "rs", "rr", "hdr", "hdrc", "cs", "ua", "ct", "cT", "cl", "rb", "mb", "ml", "mi", "mt", "cfg", "rc",
         "retcode", "?", "Ts", "TS", "Tf", "TV", "time", "utime", "timef", "utimef", "pp", "RANDOM", "env", "null",
-        "ai", "pu", "pU", "pd", "var", "avp", "xavp", "shv", "sel", "msg",
+        "ai", "pu", "pU", "pd", "var", "avp", "xavp", "shv", "sel", "msg", "stat",
     ];
 
     // One buffer per PV ($si, $Ri) so both can be compared with each other.
@@ -221,6 +221,12 @@ internal static class CorePvs
                     "hdrs" => new MessagePv((MessageContext c, out ReadOnlySpan<byte> v) => { v = c.Message.Span[c.Message.HeadersStart..c.Message.HeadersEnd]; return true; }),
                     _ => Fail(out error, "$msg takes len, buf, body or hdrs"),
                 };
+            case "stat":
+            {
+                if (string.IsNullOrEmpty(inner)) return Fail(out error, "$stat needs a statistic name: $stat(name) or $stat(group:name)");
+                var statName = inner;
+                return new MessagePv(c => c.Server.Statistics.TryGet(statName, out var st) ? Values.Int(unchecked((int)st.Read())) : PvValue.Null, kind: ValueKind.Unknown);
+            }
             case "hdrc":
             {
                 var h = new HeaderName(inner ?? "");

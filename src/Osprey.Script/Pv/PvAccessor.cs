@@ -220,12 +220,13 @@ internal sealed class TransformedPv(PvAccessor inner, Transforms.Transform[] cha
     }
 }
 
-/// <summary>A module's [PseudoVar] getter and optional setter, bound to the module instance once.</summary>
-internal sealed class ModulePv(Func<MessageContext, string?, PvValue> get, Action<MessageContext, string?, PvValue>? set, string? inner) : PvAccessor
+/// <summary>A module's [PseudoVar] getter and optional setter, bound to the module instance once. An inner
+/// name holding PVs (<c>$sht(table=>$ci)</c>) is formatted per message before the module sees it.</summary>
+internal sealed class ModulePv(Func<MessageContext, string?, PvValue> get, Action<MessageContext, string?, PvValue>? set, string? inner, Ev? innerFormat = null) : PvAccessor
 {
-    public override PvValue Get(MessageContext c, ScriptState s) => get(c, inner);
+    public override PvValue Get(MessageContext c, ScriptState s) => get(c, innerFormat is null ? inner : innerFormat.EvalString(c, s));
     public override bool CanWrite => set is not null;
-    public override void Set(MessageContext c, ScriptState s, PvValue value) => set?.Invoke(c, inner, value);
+    public override void Set(MessageContext c, ScriptState s, PvValue value) => set?.Invoke(c, innerFormat is null ? inner : innerFormat.EvalString(c, s), value);
 }
 
 /// <summary>A pseudo-variable whose inner name holds PVs ($hdr($var(h))): resolved per message.</summary>

@@ -153,14 +153,14 @@ internal sealed class AddEv(Ev l, Ev r) : Ev
         {
             var a = l.Eval(c, s);
             if (a.IsInt) return Values.Int(unchecked((int)a.Int + r.EvalInt(c, s)));
-            var sb0 = Values.Builder();
+            var sb0 = Values.RentBuilder();
             if (a.IsString) sb0.Append(a.Str);
             r.AppendTo(sb0, c, s);
-            return PvValue.FromString(sb0.ToString());
+            return PvValue.FromString(Values.Finish(sb0));
         }
-        var sb = Values.Builder();
+        var sb = Values.RentBuilder();
         AppendTo(sb, c, s);
-        return PvValue.FromString(sb.ToString());
+        return PvValue.FromString(Values.Finish(sb));
     }
 
     public override void AppendTo(System.Text.StringBuilder sb, MessageContext c, ScriptState s)
@@ -237,11 +237,20 @@ internal sealed class MatchEv(Ev l, Ev r, bool negate) : Ev
     private readonly System.Text.RegularExpressions.Regex? _fixed =
         r is ConstEv k ? Compiler.RegexCache.Get(Values.ToStr(k.Value)) : null;
 
+    // A constant pattern that is only a literal ("friendly-scanner", "^sip:", "@example\.com$") is matched on
+    // the message bytes directly: same result as the regex, no decoding, no regex engine.
+    private readonly LiteralPattern? _literal = r is ConstEv k2 ? LiteralPattern.TryCreate(Values.ToStr(k2.Value)) : null;
+
     public override PvValue Eval(MessageContext c, ScriptState s) => EvalBool(c, s) ? Values.One : Values.Zero;
     public override int EvalInt(MessageContext c, ScriptState s) => EvalBool(c, s) ? 1 : 0;
 
     public override bool EvalBool(MessageContext c, ScriptState s)
     {
+        if (_literal is not null && l.TryUtf8(c, s, out var lit, out var litDefined))
+        {
+            if (!litDefined) return negate;
+            return _literal.IsMatch(lit) != negate;
+        }
         var re = _fixed ?? Compiler.RegexCache.Get(r.EvalString(c, s));
         if (re is null) return false;
         bool m;
@@ -294,9 +303,9 @@ internal sealed class FormatEv(Ev[] parts, string text) : Ev
     public override PvValue Eval(MessageContext c, ScriptState s) => PvValue.FromString(EvalString(c, s));
     public override string EvalString(MessageContext c, ScriptState s)
     {
-        var sb = Values.Builder();
+        var sb = Values.RentBuilder();
         foreach (var p in parts) p.AppendTo(sb, c, s);
-        return sb.ToString();
+        return Values.Finish(sb);
     }
     public override void AppendTo(System.Text.StringBuilder sb, MessageContext c, ScriptState s)
     {
@@ -328,4 +337,55 @@ internal sealed class PrintPartEv(Ev e) : Ev
 internal sealed class SelectEv(Ev cond, Ev a, Ev b) : Ev
 {
     public override PvValue Eval(MessageContext c, ScriptState s) => cond.EvalBool(c, s) ? a.Eval(c, s) : b.Eval(c, s);
+}
+
+/// <summary>A regex that is a plain literal, optionally anchored: matched case-insensitively on bytes.</summary>
+internal sealed class LiteralPattern
+{
+    private readonly byte[] _text;
+    private readonly bool _start, _end;
+
+    private LiteralPattern(byte[] text, bool start, bool end)
+    {
+        _text = text;
+        _start = start;
+        _end = end;
+    }
+
+    public static LiteralPattern? TryCreate(string pattern)
+    {
+        var p = pattern.AsSpan();
+        bool start = p.Length > 0 && p[0] == '^';
+        if (start) p = p[1..];
+        bool end = p.Length > 0 && p[^1] == '$' && (p.Length < 2 || p[^2] != '\\');
+        if (end) p = p[..^1];
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < p.Length; i++)
+        {
+            char ch = p[i];
+            if (ch == '\\')
+            {
+                // an escaped punctuation character is itself; escapes like \d or \w are not literals
+                if (i + 1 >= p.Length || char.IsAsciiLetterOrDigit(p[i + 1])) return null;
+                sb.Append(p[++i]);
+                continue;
+            }
+            if (ch is '.' or '[' or ']' or '(' or ')' or '*' or '+' or '?' or '{' or '}' or '|' or '^' or '$' || ch > 0x7e) return null;
+            sb.Append(ch);
+        }
+        return new LiteralPattern(System.Text.Encoding.ASCII.GetBytes(sb.ToString()), start, end);
+    }
+
+    public bool IsMatch(ReadOnlySpan<byte> subject)
+    {
+        var t = _text;
+        if (_start && _end) return System.Text.Ascii.EqualsIgnoreCase(subject, t);
+        if (_start) return subject.Length >= t.Length && System.Text.Ascii.EqualsIgnoreCase(subject[..t.Length], t);
+        if (_end) return subject.Length >= t.Length && System.Text.Ascii.EqualsIgnoreCase(subject[^t.Length..], t);
+        for (int i = 0; i + t.Length <= subject.Length; i++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(subject.Slice(i, t.Length), t)) return true;
+        }
+        return false;
+    }
 }

@@ -106,9 +106,12 @@ internal readonly struct NameAddrText
 {
     public readonly string Display, Uri, Params;
 
+    /// <summary>Everything before '&lt;' as written (Kamailio's {nameaddr.name} keeps the trailing blank).</summary>
+    public readonly string RawDisplay;
+
     public NameAddrText(string body)
     {
-        Display = Uri = Params = "";
+        Display = Uri = Params = RawDisplay = "";
         var s = body.Trim();
         int lt = IndexOutsideQuotes(s, '<');
         if (lt >= 0)
@@ -116,6 +119,7 @@ internal readonly struct NameAddrText
             int gt = s.IndexOf('>', lt);
             if (gt < 0) { Uri = s[(lt + 1)..]; Display = s[..lt].Trim(); return; }
             Display = s[..lt].Trim();
+            RawDisplay = s[..lt];
             Uri = s[(lt + 1)..gt].Trim();
             var after = s[(gt + 1)..].Trim();
             Params = after.StartsWith(';') ? after[1..] : after;

@@ -62,15 +62,32 @@ internal static class Values
 
     public static bool Truthy(in PvValue v) => ToInt(v) != 0;
 
-    [ThreadStatic] private static StringBuilder? t_sb;
+    // Per-thread builders, one per nesting level: formatting a value may format another inside it
+    // ($sht(t=>$ci) inside an xlog format, a transformation argument that is a concatenation).
+    [ThreadStatic] private static StringBuilder?[]? t_builders;
+    [ThreadStatic] private static int t_depth;
 
-    /// <summary>A per-thread builder for formatting (one string allocated per result).</summary>
-    public static StringBuilder Builder()
+    /// <summary>Rents a cleared builder; give it back with <see cref="Finish"/> (one string allocated per result).</summary>
+    public static StringBuilder RentBuilder()
     {
-        var sb = t_sb ??= new StringBuilder(256);
+        var pool = t_builders ??= new StringBuilder?[8];
+        int d = t_depth++;
+        if (d >= pool.Length) return new StringBuilder(64);
+        var sb = pool[d] ??= new StringBuilder(256);
         sb.Clear();
         return sb;
     }
+
+    /// <summary>The builder's text; returns the builder rented by <see cref="RentBuilder"/>.</summary>
+    public static string Finish(StringBuilder sb)
+    {
+        var s = sb.ToString();
+        t_depth--;
+        return s;
+    }
+
+    /// <summary>At the start of each message: a module exception may have left a builder rented.</summary>
+    public static void ResetBuilders() => t_depth = 0;
 
     public static string Utf8(ReadOnlySpan<byte> b) => b.IsEmpty ? "" : Encoding.UTF8.GetString(b);
 

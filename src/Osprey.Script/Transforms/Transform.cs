@@ -86,7 +86,7 @@ internal static class Transforms
                 var parts = Values.ToStr(v).Split(sep.Length > 0 ? sep[0] : ',');
                 int idx = args[0].Int(c, s);
                 if (idx < 0) idx += parts.Length;
-                return idx >= 0 && idx < parts.Length ? S(parts[idx]) : PvValue.Null;
+                return idx >= 0 && idx < parts.Length ? S(parts[idx]) : S(""); // out of range: empty, as Kamailio
             },
             "s.strip" => (c, s, v) => { var x = Values.ToStr(v); int n = args[0].Int(c, s); return S(n >= x.Length ? "" : x[Math.Max(0, n)..]); },
             "s.striptail" => (c, s, v) => { var x = Values.ToStr(v); int n = args[0].Int(c, s); return S(n >= x.Length ? "" : x[..(x.Length - Math.Max(0, n))]); },
@@ -127,13 +127,13 @@ internal static class Transforms
                 var u = new UriText(Values.ToStr(v));
                 return S((u.Param("transport") ?? "udp") + ":" + u.Host + (u.Port.Length > 0 ? ":" + u.Port : ""));
             },
-            "param.value" => (c, s, v) => ParamList.Value(Values.ToStr(v), args[0].Str(c, s), Sep(args, 1, c, s)) is { } p ? S(p) : PvValue.Null,
+            "param.value" => (c, s, v) => S(ParamList.Value(Values.ToStr(v), args[0].Str(c, s), Sep(args, 1, c, s)) ?? ""),
             "param.in" => (c, s, v) => I(ParamList.Value(Values.ToStr(v), args[0].Str(c, s), Sep(args, 1, c, s)) is null ? 0 : 1),
             "param.exist" => (c, s, v) => I(ParamList.Value(Values.ToStr(v), args[0].Str(c, s), Sep(args, 1, c, s)) is null ? 0 : 1),
             "param.valueat" => (c, s, v) => At(ParamList.Items(Values.ToStr(v), Sep(args, 1, c, s)), args[0].Int(c, s)) is { } p ? S(p.Value) : PvValue.Null,
             "param.name" => (c, s, v) => At(ParamList.Items(Values.ToStr(v), Sep(args, 1, c, s)), args[0].Int(c, s)) is { } p ? S(p.Name) : PvValue.Null,
             "param.count" => (c, s, v) => I(CountItems(ParamList.Items(Values.ToStr(v), Sep(args, 0, c, s)))),
-            "nameaddr.name" => (c, s, v) => N(new NameAddrText(Values.ToStr(v)).Display),
+            "nameaddr.name" => (c, s, v) => N(new NameAddrText(Values.ToStr(v)).RawDisplay),
             "nameaddr.uri" => (c, s, v) => N(new NameAddrText(Values.ToStr(v)).Uri),
             "nameaddr.len" => (c, s, v) => I(Values.ToStr(v).Length),
             "tobody.uri" => (c, s, v) => N(new NameAddrText(Values.ToStr(v)).Uri),

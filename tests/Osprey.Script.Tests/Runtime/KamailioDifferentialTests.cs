@@ -128,6 +128,19 @@ request_route {
   if ($var(x) < 1) { xlog("L_ERR", "T102 lt\n"); } else { xlog("L_ERR", "T102 ge\n"); }
   $var(z) = $hdr(X-None); xlog("L_ERR", "T103 [$var(z)]\n");
   $avp(n) = $hdr(X-None); xlog("L_ERR", "T104 [$avp(n)]\n");
+  $var(t) = " MiXeD CaSe ";
+  xlog("L_ERR", "T105 [$(var(t){s.substr,1,5})] [$(var(t){s.substr,-5,0})] [$(var(t){s.substr,2,0})] [$(var(t){s.strip,2})] [$(var(t){s.striptail,2})] [$(var(t){s.trim})]\n");
+  $var(c) = "a,b,c";
+  xlog("L_ERR", "T106 [$(var(c){s.select,1,,})] [$(var(c){s.select,-1,,})] [$(var(c){s.select,5,,})] [$(var(c){s.len})] [$(var(c){s.md5})]\n");
+  $var(u) = "sips:u1:pw@h.example:5070;transport=tcp;lr?X=1";
+  xlog("L_ERR", "T107 [$(var(u){uri.user})] [$(var(u){uri.host})] [$(var(u){uri.port})] [$(var(u){uri.params})] [$(var(u){uri.param,transport})] [$(var(u){uri.passwd})] [$(var(u){uri.headers})]\n");
+  $var(p) = "a=1;b=2;c";
+  xlog("L_ERR", "T108 [$(var(p){param.value,b})] [$(var(p){param.value,c})] [$(var(p){param.value,z})] [$(var(p){param.count})] [$(var(p){param.name,1})] [$(var(p){param.valueat,1})]\n");
+  $var(na) = "\"Bob B\" <sip:bob@b.example>;tag=t9";
+  xlog("L_ERR", "T109 [$(var(na){nameaddr.name})] [$(var(na){nameaddr.uri})] [$(var(na){tobody.tag})] [$(var(na){tobody.user})] [$(var(na){tobody.host})] [$(var(na){tobody.display})]\n");
+  $var(l) = "first\nsecond\nthird\n";
+  xlog("L_ERR", "T110 [$(var(l){line.count})] [$(var(l){line.at,1})] [$(var(l){line.sw,th})]\n");
+  xlog("L_ERR", "T111 [$(var(c){s.encode.hexa})] [$(var(c){s.toupper}{s.len})] [$(hdr(To){tobody.uri}{uri.user})]\n");
   xlog("L_ERR", "DONE\n");
   route(EXIT);
   xlog("L_ERR", "not reached\n");

@@ -46,6 +46,7 @@ request_route {
   tm_echo("$var(out)");
   tm_set($avp(x));
   tm_echo("$avp(x) $tmv(inner)");
+  tm_echo("$tmv(key=>$rU)");
   $tmv(w) = "written";
 }
 """);
@@ -53,7 +54,7 @@ request_route {
         Assert.True(r.Success, string.Join("\n", r.Errors));
         Run(r);
         Assert.Equal(["plain", "user=bob from 127.0.0.1", "a:7:9", "b:3:9", "c:16:5", "const:fixed", "dyn:ru=sip:bob@127.0.0.1:5060",
-            "set-by-module", "set-by-module tmv:inner:hi", "tmv=written"], m!.Calls);
+            "set-by-module", "set-by-module tmv:inner:hi", "tmv:key=>bob:hi", "tmv=written"], m!.Calls);
         Assert.True(m.Initialised);
     }
 

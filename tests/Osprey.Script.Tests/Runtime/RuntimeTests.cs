@@ -144,7 +144,7 @@ request_route {
     [InlineData("$(var(p){param.valueat,0})", "1")]
     [InlineData("$(var(p){param.count})", "3")]
     [InlineData("$(var(p){param.in,c})", "1")]
-    [InlineData("$(var(na){nameaddr.name})", "\"Bob B\"")]
+    [InlineData("$(var(na){nameaddr.name})", "\"Bob B\" ")]
     [InlineData("$(var(na){nameaddr.uri})", "sip:bob@b.example")]
     [InlineData("$(var(na){tobody.tag})", "t9")]
     [InlineData("$(var(na){tobody.user})", "bob")]
@@ -373,6 +373,32 @@ request_route {
         var ctx = Osprey.Core.Pipeline.MessageContext.Create(h.Server, msg, new Osprey.Transport.InboundMessage(msg.Buffer, System.Net.IPEndPoint.Parse("127.0.0.1:1"), h.Udp, 0));
         Assert.Equal(1, h.Result.Router!.RunRoute(RouteTypes.Event, "xhttp:request", ctx));
         Assert.Equal(["event 2"], ScriptHarness.Lines(h.Log.ToString()));
+    }
+
+    [Theory]
+    [InlineData("FRIENDLY", true)]
+    [InlineData("^fri", true)]
+    [InlineData("^scanner", false)]
+    [InlineData("1\\.0$", true)]
+    [InlineData("^friendly/1\\.0$", true)]
+    [InlineData("^friendly$", false)]
+    [InlineData("ly/1", true)]
+    [InlineData("x.y", false)]
+    [InlineData("f.iendly", true)]
+    [InlineData("^[a-z]+ly", true)]
+    public void Regex_match_on_literal_and_real_patterns(string pattern, bool expected)
+    {
+        var lines = Run("request_route {\n  if ($ua =~ \"" + pattern + "\") { xlog(\"L_ERR\", \"m\"); } else { xlog(\"L_ERR\", \"nm\"); }\n}\n",
+            ScriptHarness.Request(extra: "User-Agent: friendly/1.0\r\n"));
+        Assert.Equal([expected ? "m" : "nm"], lines);
+    }
+
+    [Fact]
+    public void Stat_reads_the_statistics_registry()
+    {
+        using var h = ScriptHarness.Ok(Head + "request_route {\n  xlog(\"L_ERR\", \"$stat(rcv_requests) $stat(core:rcv_requests) $stat(nosuch)\");\n}\n");
+        Assert.Equal(["1 1 <null>"], h.Run(ScriptHarness.Request()));
+        Assert.Equal(["2 2 <null>"], h.Run(ScriptHarness.Request()));
     }
 
     [Fact]
