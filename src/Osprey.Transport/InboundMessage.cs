@@ -70,4 +70,8 @@ public interface ISipSender
     /// is opened unless <paramref name="noConnect"/>.
     /// </summary>
     SendResult Send(SipProtocol protocol, IPEndPoint destination, ReadOnlySpan<byte> data, ListenEndpoint? from = null, long connectionId = 0, bool noConnect = false);
+
+    /// <summary>Closes a stream connection once what is queued on it is sent (<c>set_reply_close</c>);
+    /// false when there is no such connection. Senders without connections have nothing to close.</summary>
+    bool CloseConnection(long connectionId) => false;
 }

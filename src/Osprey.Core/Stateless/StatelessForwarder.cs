@@ -62,7 +62,7 @@ public sealed class StatelessForwarder
         if (ctx.NewRequestUri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
         AddVia(ctx, local);
         using var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable());
-        var r = _server.Sender.Send(hop.Protocol, hop.Destination, bytes.Span, local);
+        var r = _server.Sender.Send(hop.Protocol, hop.Destination, bytes.Span, local, noConnect: ctx.ForwardNoConnect);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
         _server.Stats.FwdRequests.Increment();
         return ForwardOutcome.Ok;
@@ -170,20 +170,29 @@ public sealed class StatelessForwarder
         Span<byte> branch = stackalloc byte[9 + 16];
         "z9hG4bKsl"u8.CopyTo(branch);
         h.WriteHex(branch[9..]);
-        InsertVia(ctx.Editor, local, branch);
+        InsertVia(ctx.Editor, local, branch, ctx.AdvertisedAddress, ctx.AdvertisedPort, ctx.AddLocalRport);
     }
 
     /// <summary>Adds our Via on top of the edited message (RFC 3261 §16.6 step 8): the socket's protocol
     /// and sent-by, and <paramref name="branch"/> (which must start with the magic cookie).</summary>
-    public static void InsertVia(Sip.Builder.MessageEditor ed, ListenEndpoint local, ReadOnlySpan<byte> branch)
+    public static void InsertVia(Sip.Builder.MessageEditor ed, ListenEndpoint local, ReadOnlySpan<byte> branch,
+        string? advertisedHost = null, int advertisedPort = 0, bool addRport = false)
     {
         ed.BeginInsert(ed.Message.HeadersStart);
         ed.Write("Via: "u8);
         ed.Write(local.ViaProtocolUtf8);
         ed.Write((byte)' ');
-        ed.Write(local.SentByUtf8);
+        if (advertisedHost is null && advertisedPort == 0) ed.Write(local.SentByUtf8);
+        else
+        {
+            // set_advertised_address()/set_advertised_port() for this message only
+            ed.Write(System.Text.Encoding.UTF8.GetBytes(advertisedHost ?? local.Host));
+            ed.Write((byte)':');
+            ed.WriteInt(advertisedPort != 0 ? advertisedPort : local.Port);
+        }
         ed.Write(";branch="u8);
         ed.Write(branch);
+        if (addRport) ed.Write(";rport"u8); // add_local_rport(): ask the next hop to answer to our source port
         ed.Write("\r\n"u8);
         ed.EndInsert();
     }

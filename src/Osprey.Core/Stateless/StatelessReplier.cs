@@ -33,7 +33,9 @@ public sealed class StatelessReplier
         using var bytes = BuildReply(ctx, status, reason, tag, extraHeaders, contentType, body, out bool fillRport);
         var dest = ReplyDestination(ctx, fillRport);
         if (dest is null) return false;
-        var r = _server.Sender.Send(ctx.Protocol, dest, bytes.Span, ctx.Local, ctx.ConnectionId);
+        var r = _server.Sender.Send(ctx.Protocol, dest, bytes.Span, ctx.Local, ctx.ConnectionId, noConnect: ctx.ReplyNoConnect);
+        // set_reply_close(): the connection ends once this reply is out
+        if (ctx.ReplyClose && ctx.ConnectionId != 0) _server.Sender.CloseConnection(ctx.ConnectionId);
         return r == SendResult.Sent;
     }
 
@@ -51,10 +53,19 @@ public sealed class StatelessReplier
         Span<byte> received = stackalloc byte[48];
         int receivedLen = 0;
         if (ctx.Source.Address.TryFormat(received, out int n) && (fillRport || !SameHost(via.Host, received[..n]))) receivedLen = n;
-        int extraLen = extraHeaders.Length + _serverHeader.Length;
+        // headers added by the script (append_to_reply) come first, then the caller's, then Server
+        var appended = ctx.ReplyHeaders;
+        int extraLen = appended.Length + extraHeaders.Length + _serverHeader.Length;
         Span<byte> extra = extraLen <= 2048 ? stackalloc byte[extraLen] : new byte[extraLen];
-        extraHeaders.CopyTo(extra);
-        _serverHeader.CopyTo(extra[extraHeaders.Length..]);
+        appended.CopyTo(extra);
+        extraHeaders.CopyTo(extra[appended.Length..]);
+        _serverHeader.CopyTo(extra[(appended.Length + extraHeaders.Length)..]);
+        if (body.IsEmpty && ctx.ReplyBody is { Length: > 0 } scriptBody)
+        {
+            // set_reply_body(): the body and its type come from the script
+            body = System.Text.Encoding.UTF8.GetBytes(scriptBody);
+            contentType = System.Text.Encoding.UTF8.GetBytes(ctx.ReplyContentType ?? "text/plain");
+        }
         var opts = new ReplyOptions
         {
             ToTag = toTag,
