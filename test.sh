@@ -31,6 +31,15 @@ log=$(mktemp)
 trap 'tests/db/stop-databases.sh >/dev/null 2>&1 || true; rm -f "$log"' EXIT
 
 dotnet build Osprey.slnx -c Release -nologo -v quiet
+
+# Coverage-guided fuzzing (SharpFuzz + AFL++) of the parsers, bounded: 20 s per target, fresh
+# campaign each time. Long campaigns: fuzz/README.md.
+fuzz_rc=0
+for target in message uri digest; do
+  fuzz_out=$(mktemp -d)
+  FUZZ_OUT="$fuzz_out" fuzz/run-fuzz.sh "$target" 20 || fuzz_rc=1
+  rm -rf "$fuzz_out"
+done
 set +e
 dotnet test Osprey.slnx -c Release --no-build -nologo -v quiet --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
@@ -38,4 +47,5 @@ set -e
 # One closing line over every test assembly, in the plain form CI reads.
 awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+if [ "$fuzz_rc" -ne 0 ]; then echo "test.sh: fuzzing found a crash or hang (see above)" >&2; exit 1; fi
 exit "$rc"

@@ -22,6 +22,7 @@ corpus="$here/corpus/$target"
 #    and the instrumented copy must never be the one the tests or the server load.
 build="$here/.build/$target"
 rm -rf "$build"
+mkdir -p "$build"
 dotnet build "$here/Osprey.Fuzz/Osprey.Fuzz.csproj" -c Release -nologo -v quiet >/dev/null   # uninstrumented, for replays
 cp -r "$here/Osprey.Fuzz/bin/Release/net10.0/." "$build/"
 
