@@ -17,6 +17,9 @@ internal sealed class CommandLine
     public int Debug { get; private set; } = -1;
     public string? PidFile { get; private set; }
     public string? NextHop { get; private set; }
+
+    /// <summary>Run the built-in stateless routing instead of the embedded default configuration.</summary>
+    public bool Builtin { get; private set; }
     public int MaxMessageSize { get; private set; }
     public int UdpReceiveBuffer { get; private set; } = 2 * 1024 * 1024;
     public bool OversizeDrop { get; private set; }
@@ -60,7 +63,9 @@ internal sealed class CommandLine
                 case "--next-hop":
                     c.NextHop = Next();
                     if (c.NextHop is null) return Fail(out error, "--next-hop needs a SIP URI");
+                    c.Builtin = true;
                     break;
+                case "--builtin": c.Builtin = true; break;
                 case "-b":
                     if (!int.TryParse(Next(), out var rb) || rb < 0) return Fail(out error, "-b needs a buffer size in bytes");
                     c.UdpReceiveBuffer = rb;
@@ -112,6 +117,7 @@ internal sealed class CommandLine
           -l ADDRESS    listen on ADDRESS: [proto:]addr[:port], e.g. udp:127.0.0.1:5060 (repeatable)
           -a NAME       alias: a host name that counts as this server (repeatable)
           -n N          number of UDP receive loops per socket (Kamailio's children)
+          --builtin     run the built-in stateless routing instead of the default configuration
           --next-hop U  built-in routing: forward every request not for this server to SIP URI U
           --max-message-size N   largest message accepted (default 65535)
           --oversize drop|513    what to do with a larger datagram (default: answer 513)
@@ -123,7 +129,9 @@ internal sealed class CommandLine
           -L PATH       accepted for Kamailio compatibility; modules are built in
           -V            print version and exit
           -h            this help
-        Without -f, osprey runs its built-in routing: OPTIONS to the server are answered 200,
-        requests for other hosts are forwarded statelessly, other requests to the server get 404.
+        Without -f, osprey runs its embedded default configuration (examples/osprey.cfg in the source:
+        a registrar and stateful proxy). With --builtin (or --next-hop) it runs a minimal stateless
+        routing instead: OPTIONS to the server get 200, requests for other hosts are forwarded
+        statelessly, other requests to the server get 404.
         """;
 }

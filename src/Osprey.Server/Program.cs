@@ -52,14 +52,15 @@ internal static class Program
     private static int Run(CommandLine cl)
     {
         ScriptLoadResult? script = null;
-        if (cl.ConfigFile is not null)
+        var configFile = cl.ConfigFile ?? (cl.Builtin ? null : ExtractDefaultConfig());
+        if (configFile is not null)
         {
-            script = ScriptLoader.Load(cl.ConfigFile, cl.Defines, new ScriptLoadOptions { ModuleAssemblies = [BuiltinModules.Assembly] });
+            script = ScriptLoader.Load(configFile, cl.Defines, new ScriptLoadOptions { ModuleAssemblies = [BuiltinModules.Assembly] });
             foreach (var w in script.Warnings) Console.Error.WriteLine(w);
             if (!script.Success)
             {
                 foreach (var e in script.Errors) Console.Error.WriteLine(e);
-                Console.Error.WriteLine("osprey: " + cl.ConfigFile + ": " + script.Errors.Count + " error(s), not started");
+                Console.Error.WriteLine("osprey: " + configFile + ": " + script.Errors.Count + " error(s), not started");
                 return 1;
             }
         }
@@ -127,7 +128,8 @@ internal static class Program
         }
         if (cl.PidFile is not null) File.WriteAllText(cl.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
         foreach (var l in transport.Listeners) Console.Error.WriteLine("osprey: listening on " + l);
-        Console.Error.WriteLine("osprey " + Version + " started (" + (cl.ConfigFile is null ? "built-in routing" + (cl.NextHop is null ? "" : ", next hop " + cl.NextHop) : cl.ConfigFile) + ")");
+        Console.Error.WriteLine("osprey " + Version + " started (" + (configFile is null ? "built-in routing" + (cl.NextHop is null ? "" : ", next hop " + cl.NextHop)
+            : cl.ConfigFile is null ? "embedded default configuration, " + configFile : configFile) + ")");
 
         using var stop = new ManualResetEventSlim();
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
@@ -177,6 +179,19 @@ internal static class Program
             options.Listen.AddRange(endpoints);
         }
         return true;
+    }
+
+    /// <summary>Writes the embedded default configuration (examples/osprey.cfg) to a file the loader can
+    /// read and name in messages; the file is rewritten at every start.</summary>
+    private static string ExtractDefaultConfig()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "osprey-" + Environment.UserName);
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "osprey-default.cfg");
+        using var res = typeof(Program).Assembly.GetManifestResourceStream("osprey.cfg")
+            ?? throw new InvalidOperationException("the default configuration is not embedded");
+        using (var f = File.Create(path)) res.CopyTo(f);
+        return path;
     }
 
     /// <summary>Like Kamailio without listen=: every IPv4 address of the machine, UDP and TCP, port 5060.</summary>

@@ -3,7 +3,7 @@ using Osprey.Interop.Tests.Support;
 
 namespace Osprey.Interop.Tests;
 
-/// <summary>Debian's /etc/kamailio/kamailio.cfg, unmodified, running on osprey with real SIPp peers.</summary>
+/// <summary>Debian's /etc/kamailio/kamailio.cfg, unmodified, and osprey's own default configuration, with real SIPp peers.</summary>
 public class DefaultConfigCallTests
 {
     private const string DefaultConfig = "/etc/kamailio/kamailio.cfg";
@@ -13,6 +13,20 @@ public class DefaultConfigCallTests
     {
         Assert.True(File.Exists(DefaultConfig), "install the Debian kamailio package (./test.sh does)");
         using var osprey = OspreyProcess.Start("-f", DefaultConfig);
+        RegisterAndCall(osprey);
+    }
+
+    /// <summary>osprey started with no configuration runs its embedded default (examples/osprey.cfg):
+    /// a registrar and stateful proxy a newcomer's phones can use at once.</summary>
+    [Fact]
+    public void Embedded_default_configuration_registers_and_routes_calls()
+    {
+        using var osprey = OspreyProcess.Start("--default-config");
+        RegisterAndCall(osprey);
+    }
+
+    private static void RegisterAndCall(OspreyProcess osprey)
+    {
         var dir = Directory.CreateTempSubdirectory("osprey-call-").FullName;
         try
         {

@@ -32,6 +32,8 @@ internal sealed class OspreyProcess : IDisposable
         int port = FreePort();
         var args = new List<string> { DllPath(), "-l", $"udp:127.0.0.1:{port}", "-l", $"tcp:127.0.0.1:{port}" };
         args.AddRange(extraArgs);
+        if (!extraArgs.Contains("-f") && !extraArgs.Contains("--default-config")) args.Add("--builtin");
+        args.Remove("--default-config");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start osprey");
