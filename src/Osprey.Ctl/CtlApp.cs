@@ -66,6 +66,7 @@ internal static class CtlApp
             else Views.Statistics(con, r);
         }, ct));
         root.Subcommands.Add(stats);
+        DbCommands.Add(root, output, error);
 
         root.Subcommands.Add(Simple("uptime", "show how long the server has been running", "core.uptime", g, output, error, Views.KeyValues));
         root.Subcommands.Add(Simple("version", "show the server's version", "core.version", g, output, error, Views.Generic));
