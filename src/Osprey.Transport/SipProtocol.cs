@@ -40,6 +40,17 @@ public static class SipProtocolExtensions
         _ => "udp",
     };
 
+    /// <summary>Parses a transport token as it appears in a Via or a URI's transport parameter
+    /// (case-insensitive bytes: "UDP", "tcp", ...).</summary>
+    public static bool TryParse(ReadOnlySpan<byte> s, out SipProtocol p)
+    {
+        p = default;
+        if (s.Length is 0 or > 4) return false;
+        Span<char> c = stackalloc char[4];
+        for (int i = 0; i < s.Length; i++) c[i] = (char)s[i];
+        return TryParse(c[..s.Length], out p);
+    }
+
     public static bool TryParse(ReadOnlySpan<char> s, out SipProtocol p)
     {
         if (s.Equals("udp", StringComparison.OrdinalIgnoreCase)) { p = SipProtocol.Udp; return true; }

@@ -49,10 +49,8 @@ public sealed class SipServer : IInboundHandler, IDisposable
     public CoreStatistics Stats { get; }
     public StatelessReplier Replier { get; }
     public StatelessForwarder Forwarder { get; }
-    /// <summary>Resolves IP literals and names for reply destinations (Via sent-by, received, maddr).</summary>
-    public DestinationResolver Resolver { get; } = new();
-
-    /// <summary>RFC 3263 resolution of request targets, with the DNS cache and the destination blocklist.</summary>
+    /// <summary>RFC 3263 resolution of request targets, with the DNS cache and the destination blocklist;
+    /// also resolves reply destinations (Via sent-by, received, maddr) through its cached fast path.</summary>
     public SipResolver Dns { get; }
     public Myself Myself { get; private set; }
 

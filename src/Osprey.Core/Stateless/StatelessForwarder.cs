@@ -59,8 +59,10 @@ public sealed class StatelessForwarder
 
         if (!TryResolveNextHop(msg, ctx.DestinationUri, ctx.NewRequestUri, ctx.SendSocket, out var hop, out var outcome)) return outcome;
         var local = hop.Local;
-        if (ctx.NewRequestUri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
-        AddVia(ctx, local);
+        // the rewritten Request-URI is encoded once: it goes into the message and into the branch hash
+        byte[]? newRuri = ctx.NewRequestUri is null ? null : System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri);
+        if (newRuri is not null) ed.SetRequestUri(newRuri);
+        AddVia(ctx, local, newRuri);
         using var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable());
         var r = _server.Sender.Send(hop.Protocol, hop.Destination, bytes.Span, local, noConnect: ctx.ForwardNoConnect);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
@@ -138,19 +140,13 @@ public sealed class StatelessForwarder
     {
         if (!uri.IsSipOrSips) return null;
         var t = uri.TransportParam;
-        if (t.Length > 0)
-        {
-            Span<char> c = stackalloc char[8];
-            if (t.Length > 8) return null;
-            for (int i = 0; i < t.Length; i++) c[i] = (char)t[i];
-            return SipProtocolExtensions.TryParse(c[..t.Length], out var p) ? p : null;
-        }
+        if (t.Length > 0) return SipProtocolExtensions.TryParse(t, out var p) ? p : null;
         return uri.Scheme == UriScheme.Sips ? SipProtocol.Tls : SipProtocol.Udp;
     }
 
     // RFC 3261 §16.11: the branch of a stateless proxy is a function of the request, so retransmissions
     // (and the CANCEL of an INVITE, which carries the same top Via branch) map to the same branch.
-    private static void AddVia(MessageContext ctx, ListenEndpoint local)
+    private static void AddVia(MessageContext ctx, ListenEndpoint local, byte[]? newRequestUri)
     {
         var msg = ctx.Message;
         var h = StableHash.Create();
@@ -166,7 +162,7 @@ public sealed class StatelessForwarder
             System.Buffers.Text.Utf8Formatter.TryFormat(msg.CSeq.Number, num, out int n);
             h.Add(num[..n]);
         }
-        h.Add(ctx.NewRequestUri is null ? msg.RequestUriText : System.Text.Encoding.UTF8.GetBytes(ctx.NewRequestUri));
+        h.Add(newRequestUri is null ? msg.RequestUriText : newRequestUri);
         Span<byte> branch = stackalloc byte[9 + 16];
         "z9hG4bKsl"u8.CopyTo(branch);
         h.WriteHex(branch[9..]);
@@ -206,15 +202,14 @@ public sealed class StatelessForwarder
         if (!top.IsValid || !_server.Myself.IsMyself(top.Host, top.Port)) return false;
         if (!msg.TryGetVia(1, out var next)) return false; // a reply to a request we originated
         RemoveTopVia(ctx.Editor, msg);
-        var proto = ViaProtocol(next.Transport);
-        if (proto is null) return false;
+        if (!SipProtocolExtensions.TryParse(next.Transport, out var proto)) return false;
         var host = next.MaddrRange.Length > 0 ? next.Maddr : next.ReceivedRange.Length > 0 ? next.Received : next.Host;
         int port = next.Rport.Length > 0 && SipChars.TryParseInt(next.Rport, out var rp) ? rp : next.Port != 0 ? next.Port : 5060;
-        var dest = _server.Resolver.Resolve(host, port);
+        var dest = _server.Dns.Resolve(host, port);
         if (dest is null) return false;
-        using var bytes = ctx.Editor.Apply(ensureContentLength: proto.Value.IsReliable());
-        var local = _server.ListenerFor(proto.Value, dest.AddressFamily);
-        var r = _server.Sender.Send(proto.Value, dest, bytes.Span, local);
+        using var bytes = ctx.Editor.Apply(ensureContentLength: proto.IsReliable());
+        var local = _server.ListenerFor(proto, dest.AddressFamily);
+        var r = _server.Sender.Send(proto, dest, bytes.Span, local);
         if (r == SendResult.Sent) _server.Stats.FwdReplies.Increment();
         return r == SendResult.Sent;
     }
@@ -235,16 +230,5 @@ public sealed class StatelessForwarder
         }
         // several via-parms on one line: delete the first one and its comma
         ed.Delete(first.Start, e.Current.Start - first.Start);
-    }
-
-    private static SipProtocol? ViaProtocol(ReadOnlySpan<byte> token)
-    {
-        if (SipChars.EqualsIgnoreCase(token, "UDP"u8)) return SipProtocol.Udp;
-        if (SipChars.EqualsIgnoreCase(token, "TCP"u8)) return SipProtocol.Tcp;
-        if (SipChars.EqualsIgnoreCase(token, "TLS"u8)) return SipProtocol.Tls;
-        if (SipChars.EqualsIgnoreCase(token, "WS"u8)) return SipProtocol.Ws;
-        if (SipChars.EqualsIgnoreCase(token, "WSS"u8)) return SipProtocol.Wss;
-        if (SipChars.EqualsIgnoreCase(token, "SCTP"u8)) return SipProtocol.Sctp;
-        return null;
     }
 }

@@ -107,7 +107,7 @@ public sealed class StatelessReplier
         if (ctx.Protocol.IsReliable()) return ctx.Source; // same connection
         if (via.MaddrRange.Length > 0)
         {
-            return _server.Resolver.Resolve(via.Maddr, via.Port != 0 ? via.Port : 5060);
+            return _server.Dns.Resolve(via.Maddr, via.Port != 0 ? via.Port : 5060);
         }
         int port = useSourcePort ? ctx.Source.Port : via.Port != 0 ? via.Port : 5060;
         return port == ctx.Source.Port ? ctx.Source : new IPEndPoint(ctx.Source.Address, port);
