@@ -120,25 +120,7 @@ public sealed class DnsmasqServer : IDisposable
     }
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1.</summary>
-    internal static int FreePort()
-    {
-        while (true)
-        {
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            int port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            try
-            {
-                using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken for TCP; draw again
-            }
-        }
-    }
+    internal static int FreePort() => Osprey.Testing.TestPorts.Next();
 
     private bool WaitReady(Process p)
     {

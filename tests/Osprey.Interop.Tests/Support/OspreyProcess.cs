@@ -81,25 +81,7 @@ internal sealed class OspreyProcess : IDisposable
     }
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1.</summary>
-    public static int FreePort()
-    {
-        for (int i = 0; i < 50; i++)
-        {
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            int port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            try
-            {
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        throw new InvalidOperationException("no free port");
-    }
+    public static int FreePort() => Osprey.Testing.TestPorts.Next();
 
     public void Dispose()
     {

@@ -176,12 +176,7 @@ public sealed partial class KamcmdInteropTests
         Assert.Equal(2500, values[3].Int);
     }
 
-    private static int FreePort(SocketType type)
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, type, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
+    private static int FreePort(SocketType type) => Osprey.Testing.TestPorts.Next();
 }
 
 /// <summary>The installed Kamailio, run in the foreground with a minimal config: ctl on a private unix socket.</summary>

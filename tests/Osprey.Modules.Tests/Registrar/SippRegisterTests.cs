@@ -54,14 +54,9 @@ public sealed class SippRegisterTests
         public bool OnReply(MessageContext ctx) => false;
     }
 
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
+    private static int FreeUdpPort() => Osprey.Testing.TestPorts.Next();
 
-    private static string ScenarioDir([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(here))!, "Scenarios");
+    private static string ScenarioDir() => Path.Combine(AppContext.BaseDirectory, "Scenarios");
 
     private static int Env(string name, int fallback)
         => int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : fallback;

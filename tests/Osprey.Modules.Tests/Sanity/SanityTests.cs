@@ -10,7 +10,7 @@ public class SanityTests
 {
     private readonly ModuleHarness _h = new();
 
-    private static string DataDir([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "TestData");
+    private static string DataDir() => Path.Combine(AppContext.BaseDirectory, "Sanity", "TestData");
 
     private static byte[] Vector(string name) => File.ReadAllBytes(Path.Combine(DataDir(), name + ".dat"));
 

@@ -249,10 +249,5 @@ public class SippCallTests(ITestOutputHelper output)
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start sipp");
     }
 
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
+    private static int FreeUdpPort() => Osprey.Testing.TestPorts.Next();
 }

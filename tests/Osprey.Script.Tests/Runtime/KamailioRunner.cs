@@ -79,10 +79,5 @@ internal static class KamailioRunner
         }
     }
 
-    private static int FreeUdpPort()
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
+    private static int FreeUdpPort() => Osprey.Testing.TestPorts.Next();
 }
