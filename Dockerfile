@@ -12,5 +12,5 @@ COPY --from=build /out/ospreyctl /opt/ospreyctl
 RUN ln -s /opt/osprey/osprey /usr/local/bin/osprey && ln -s /opt/ospreyctl/ospreyctl /usr/local/bin/ospreyctl
 EXPOSE 5060/udp 5060/tcp
 # Without -f osprey runs its embedded default configuration; mount a kamailio.cfg and pass -f to use yours.
-ENTRYPOINT ["osprey"]
+ENTRYPOINT ["osprey", "-E"]
 CMD ["-l", "udp:0.0.0.0:5060", "-l", "tcp:0.0.0.0:5060"]

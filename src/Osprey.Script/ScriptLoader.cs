@@ -18,7 +18,8 @@ public sealed class ScriptLoadOptions
     /// when empty, an assembly named Osprey.Modules is loaded if it can be found).</summary>
     public IReadOnlyList<Assembly> ModuleAssemblies { get; init; } = [];
 
-    /// <summary>Where xlog/log write; null: stderr with the config's debug level.</summary>
+    /// <summary>Where xlog/log write; null: the process log (<see cref="Osprey.Core.Logging.Logger.Process"/>),
+    /// filtered by the config's debug level.</summary>
     public TextWriter? LogWriter { get; init; }
 }
 
@@ -118,7 +119,7 @@ public static class ScriptLoader
             return Fail(diag);
         }
         var settings = ScriptSettings.From(config.Parameters);
-        var log = new ScriptLog(options.LogWriter ?? Console.Error, settings.Debug);
+        var log = options.LogWriter is { } writer ? new ScriptLog(writer, settings.Debug) : new ScriptLog(Osprey.Core.Logging.Logger.Process, settings.Debug);
         if (settings.LogPrefix is not null) log.Prefix = settings.LogPrefix;
         var modules = LoadModules(config, registry, diag, log, previous);
         if (diag.ErrorCount > 0) return Fail(diag);

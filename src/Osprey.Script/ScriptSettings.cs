@@ -23,6 +23,12 @@ public sealed class ScriptSettings
     public bool Fork { get; private set; } = true;
     public string? LogPrefix { get; private set; }
     public string LogFacility { get; private set; } = "LOG_DAEMON";
+    /// <summary>Syslog tag (<c>log_name</c>); null: the program's name.</summary>
+    public string? LogName { get; private set; }
+    public bool LogColor { get; private set; }
+    /// <summary><c>log_engine_type</c> (<c>json</c>) and <c>log_engine_data</c> (its flags).</summary>
+    public string? LogEngineType { get; private set; }
+    public string? LogEngineData { get; private set; }
     public int TcpConnectionLifetime { get; private set; } = 120;
     public int TcpMaxConnections { get; private set; } = 2048;
     public int TcpChildren { get; private set; }
@@ -95,6 +101,10 @@ public sealed class ScriptSettings
                 case "fork": s.Fork = n != 0; break;
                 case "log_prefix": s.LogPrefix = v.ToString(); break;
                 case "log_facility": s.LogFacility = v.ToString(); break;
+                case "log_name": s.LogName = v.ToString(); break;
+                case "log_color": s.LogColor = n != 0; break;
+                case "log_engine_type": s.LogEngineType = v.ToString(); break;
+                case "log_engine_data": s.LogEngineData = v.ToString(); break;
                 case "tcp_connection_lifetime": s.TcpConnectionLifetime = n; break;
                 case "tcp_max_connections": s.TcpMaxConnections = n; break;
                 case "tcp_children": s.TcpChildren = n; break;

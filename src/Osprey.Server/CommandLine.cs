@@ -14,7 +14,17 @@ internal sealed class CommandLine
     public List<string> Aliases { get; } = [];
     public int Workers { get; private set; }
     public bool LogStderr { get; private set; }
-    public int Debug { get; private set; } = -1;
+    public bool LogColors { get; private set; }
+    /// <summary><c>--log-engine=json[:DATA]</c>: the engine type and its data.</summary>
+    public string? LogEngineType { get; private set; }
+    public string? LogEngineData { get; private set; }
+    public string? SyslogSocket { get; private set; }
+    public Osprey.Core.Logging.SyslogFormat? SyslogFormat { get; private set; }
+    /// <summary><c>-u</c>/<c>-g</c>: user and group to run as once the sockets are open.</summary>
+    public string? User { get; private set; }
+    public string? Group { get; private set; }
+    /// <summary>How many times <c>-d</c> was given: each raises the configured debug level by one.</summary>
+    public int DebugRaise { get; private set; }
     public string? PidFile { get; private set; }
     public string? NextHop { get; private set; }
 
@@ -85,9 +95,24 @@ internal sealed class CommandLine
                     break;
                 case "-P": c.PidFile = Next(); if (c.PidFile is null) return Fail(out error, "-P needs a file"); break;
                 case "-E": c.LogStderr = true; break;
+                case "-e": c.LogColors = true; break;
+                case "-u": c.User = Next(); if (c.User is null) return Fail(out error, "-u needs a user name or uid"); break;
+                case "-g": c.Group = Next(); if (c.Group is null) return Fail(out error, "-g needs a group name or gid"); break;
+                case "--syslog-socket": c.SyslogSocket = Next(); if (c.SyslogSocket is null) return Fail(out error, "--syslog-socket needs a path"); break;
+                case "--syslog-format":
+                    var sf = Next();
+                    if (sf is not ("3164" or "5424")) return Fail(out error, "--syslog-format takes 3164 or 5424");
+                    c.SyslogFormat = sf == "5424" ? Osprey.Core.Logging.SyslogFormat.Rfc5424 : Osprey.Core.Logging.SyslogFormat.Rfc3164;
+                    break;
+                case "--log-engine":
+                    if (!c.SetLogEngine(Next(), out error)) return null;
+                    break;
+                case var le when le.StartsWith("--log-engine=", StringComparison.Ordinal):
+                    if (!c.SetLogEngine(le["--log-engine=".Length..], out error)) return null;
+                    break;
                 case "-D": c.ForegroundLevel = Math.Max(c.ForegroundLevel, 1); break;
                 case "-DD": c.ForegroundLevel = 2; break;
-                case "-d": c.Debug = Math.Max(c.Debug, 3) + 1; break;
+                case var dd when dd.Length >= 2 && dd[0] == '-' && dd.AsSpan(1).IndexOfAnyExcept('d') < 0: c.DebugRaise += dd.Length - 1; break;
                 case "-m" or "-M":
                     // Kamailio's shared/private memory sizes: .NET manages its heap, nothing to size.
                     if (Next() is null) return Fail(out error, a + " needs a size");
@@ -100,6 +125,25 @@ internal sealed class CommandLine
             }
         }
         return c;
+    }
+
+    private bool SetLogEngine(string? value, out string? error)
+    {
+        error = null;
+        if (string.IsNullOrEmpty(value))
+        {
+            error = "--log-engine needs a name, e.g. json or json:M";
+            return false;
+        }
+        int colon = value.IndexOf(':', StringComparison.Ordinal);
+        LogEngineType = colon < 0 ? value : value[..colon];
+        LogEngineData = colon < 0 ? null : value[(colon + 1)..];
+        if (LogEngineType != "json")
+        {
+            error = "--log-engine: unknown engine '" + LogEngineType + "' (json is available)";
+            return false;
+        }
+        return true;
     }
 
     private static CommandLine? Fail(out string? error, string message)
@@ -122,8 +166,15 @@ internal sealed class CommandLine
           --max-message-size N   largest message accepted (default 65535)
           --oversize drop|513    what to do with a larger datagram (default: answer 513)
           -b BYTES      UDP socket receive buffer (default 2097152; capped by net.core.rmem_max)
-          -P FILE       write the process id to FILE
-          -E            log to stderr
+          -P FILE       write the process id to FILE (removed at shutdown)
+          -E            log to stderr (else syslog, as log_stderror=no)
+          -e            colour log lines on stderr by level
+          -d            more logging (repeatable; raises the debug level)
+          --log-engine=json[:DATA]   JSON log lines as Kamailio's log_engine_type="json"
+          --syslog-socket PATH       syslog socket (default /dev/log)
+          --syslog-format 3164|5424  syslog message format (default 3164, as the C library writes)
+          -u USER       run as USER (name or uid) once the sockets are open
+          -g GROUP      run as GROUP (name or gid) once the sockets are open
           -D, -DD       stay in the foreground (osprey always does)
           -m, -M SIZE   accepted for Kamailio compatibility; .NET manages memory itself
           -L PATH       accepted for Kamailio compatibility; modules are built in

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Osprey.Core;
+using Osprey.Core.Logging;
 using Osprey.Core.Pipeline;
 using Osprey.Core.Routing;
 using Osprey.Core.Rpc;
@@ -51,6 +52,17 @@ internal static class Program
 
     private static int Run(CommandLine cl)
     {
+        Privileges.Target? runAs = null;
+        if (cl.User is not null || cl.Group is not null)
+        {
+            // Resolved before anything is opened, so a wrong name or a missing right fails fast.
+            runAs = Privileges.Resolve(cl.User, cl.Group, out var why);
+            if (runAs is null)
+            {
+                Console.Error.WriteLine("osprey: " + why);
+                return 1;
+            }
+        }
         ScriptLoadResult? script = null;
         var configFile = cl.ConfigFile ?? (cl.Builtin ? null : ExtractDefaultConfig());
         if (configFile is not null)
@@ -65,6 +77,7 @@ internal static class Program
             }
         }
         var cfg = script?.Script!.Settings;
+        ConfigureLog(cl, cfg, script?.Script?.Log);
 
         var options = new TransportOptions();
         if (!AddListeners(cl, cfg, options)) return 2;
@@ -127,6 +140,15 @@ internal static class Program
             }
         }
         if (cl.PidFile is not null) File.WriteAllText(cl.PidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
+        if (runAs is not null && Privileges.Drop(runAs) is { } dropError)
+        {
+            // Running on as root when asked not to would be worse than not running.
+            Console.Error.WriteLine("osprey: " + dropError + "; not started");
+            control?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            transport.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+            if (cl.PidFile is not null) File.Delete(cl.PidFile);
+            return 1;
+        }
         foreach (var l in transport.Listeners) Console.Error.WriteLine("osprey: listening on " + l);
         Console.Error.WriteLine("osprey " + Version + " started (" + (configFile is null ? "built-in routing" + (cl.NextHop is null ? "" : ", next hop " + cl.NextHop)
             : cl.ConfigFile is null ? "embedded default configuration, " + configFile : configFile) + ")");
@@ -139,18 +161,58 @@ internal static class Program
             c.Cancel = true;
             if (script?.Router is not { } r) return;
             var errs = r.Reload();
-            Console.Error.WriteLine(errs.Count == 0 ? "osprey: configuration reloaded" : "osprey: reload failed, running routes kept:\n" + string.Join("\n", errs));
+            if (errs.Count == 0) Logger.Process.Notice("core", "configuration reloaded");
+            else Logger.Process.Error("core", "reload failed, running routes kept:\n" + string.Join("\n", errs));
         });
         stop.Wait();
-        Console.Error.WriteLine("osprey: shutting down");
+        Logger.Process.Notice("core", "shutting down");
         transport.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
         if (script?.Router is { } done)
         {
             foreach (var m in done.Script.Modules.Modules) m.Instance.Stop(); // flush write-back data, accounting
         }
         control?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
-        if (cl.PidFile is not null) File.Delete(cl.PidFile);
+        if (cl.PidFile is not null)
+        {
+            try
+            {
+                File.Delete(cl.PidFile);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // written as root before -u; the directory may not be ours any more
+                Logger.Process.Warn("core", "cannot remove the PID file " + cl.PidFile + " after dropping privileges");
+            }
+        }
+        Logger.Process.Sink.Dispose();
         return 0;
+    }
+
+    /// <summary>Points the process log (and the script's xlog) at stderr or syslog, text or JSON, from the
+    /// core parameters and the command line (-E, -e, -d, --log-engine win over the script).</summary>
+    private static void ConfigureLog(CommandLine cl, ScriptSettings? cfg, Osprey.Script.Runtime.ScriptLog? scriptLog)
+    {
+        var ls = new LogSettings
+        {
+            Level = (cfg?.Debug ?? LogLevels.Warn) + cl.DebugRaise,
+            Stderr = cl.LogStderr || (cfg?.LogStderror ?? false),
+            Colors = cl.LogColors || (cfg?.LogColor ?? false),
+            Facility = cfg?.LogFacility ?? "LOG_DAEMON",
+            Prefix = cfg?.LogPrefix ?? "",
+            Name = cfg?.LogName ?? "osprey",
+            EngineType = cl.LogEngineType ?? cfg?.LogEngineType,
+            EngineData = cl.LogEngineType is not null ? cl.LogEngineData : cfg?.LogEngineData,
+        };
+        if (cl.SyslogSocket is not null) ls.SyslogPath = cl.SyslogSocket;
+        if (cl.SyslogFormat is { } f) ls.SyslogFormat = f;
+        var sink = ls.CreateSink(Console.Error, out var warning);
+        var old = Logger.Process.Sink;
+        Logger.Process.Sink = sink;
+        Logger.Process.Level = ls.Level;
+        Logger.Process.Prefix = ls.Prefix;
+        old.Dispose();
+        if (scriptLog is not null) scriptLog.Level += cl.DebugRaise;
+        if (warning is not null) Logger.Process.Warn("core", warning);
     }
 
     private static bool AddListeners(CommandLine cl, ScriptSettings? cfg, TransportOptions options)

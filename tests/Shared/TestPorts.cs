@@ -19,25 +19,47 @@ internal static class TestPorts
         {
             using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
             udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            int port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            lock (Given)
-            {
-                if (Given.Contains(port)) continue;
-            }
-            try
-            {
-                using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            lock (Given)
-            {
-                if (Given.Add(port)) return port;
-            }
+            if (TryReserve(((IPEndPoint)udp.LocalEndPoint!).Port, probeUdp: false) is int port) return port;
         }
         throw new InvalidOperationException("no free port on 127.0.0.1");
+    }
+
+    /// <summary>A free port below 1024 (only root can bind it), for tests of what a server does after
+    /// binding a privileged port.</summary>
+    public static int NextPrivileged()
+    {
+        int offset = Random.Shared.Next(424);
+        for (int k = 0; k < 424; k++)
+        {
+            if (TryReserve(600 + (offset + k) % 424, probeUdp: true) is int port) return port;
+        }
+        throw new InvalidOperationException("no free port below 1024 on 127.0.0.1");
+    }
+
+    /// <summary>The port, when it was not handed out before and binds for TCP (and UDP when asked).</summary>
+    private static int? TryReserve(int port, bool probeUdp)
+    {
+        lock (Given)
+        {
+            if (Given.Contains(port)) return null;
+        }
+        try
+        {
+            if (probeUdp)
+            {
+                using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            }
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+        lock (Given)
+        {
+            return Given.Add(port) ? port : null;
+        }
     }
 }

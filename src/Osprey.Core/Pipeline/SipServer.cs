@@ -95,7 +95,7 @@ public sealed class SipServer : IInboundHandler, IDisposable
         {
             // A bug of ours must not take the receive loop down with it; count and report it.
             Stats.ErrRequests.Increment();
-            Console.Error.WriteLine("osprey: internal error processing message from " + message.Source + ": " + ex);
+            Logging.Logger.Process.Error("core", "internal error processing message from " + message.Source + ": " + ex);
         }
     }
 

@@ -95,7 +95,7 @@ public sealed class RpcRegistry
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"osprey: RPC {method} failed: {ex}");
+            Logging.Logger.Process.Error("core", $"RPC {method} failed: {ex}");
             return new RpcOutcome(RpcErrorCodes.InternalError, "Internal error in " + method, result.TopLevelValues);
         }
         finally

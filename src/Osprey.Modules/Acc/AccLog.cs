@@ -8,23 +8,12 @@ public interface IAccLogWriter
 }
 
 /// <summary>
-/// The default writer: standard error, with Kamailio's level names, until the core's logger (stderr or
-/// syslog, the compiler colleague's) exists; then <see cref="Acc.Log"/> is pointed at it.
+/// The default writer: the process log (stderr or syslog, as the server is configured), at acc's
+/// <c>log_level</c>. The syslog facility is the core's <c>log_facility</c>; acc's own is not applied.
 /// </summary>
 internal sealed class StderrAccLog : IAccLogWriter
 {
     public static readonly StderrAccLog Instance = new();
 
-    public void Write(int level, string facility, string line)
-    {
-        string name = level switch
-        {
-            <= -1 => "ERROR",
-            0 => "WARNING",
-            1 => "NOTICE",
-            2 => "INFO",
-            _ => "DEBUG",
-        };
-        Console.Error.WriteLine(name + ": acc: " + line);
-    }
+    public void Write(int level, string facility, string line) => Osprey.Core.Logging.Logger.Process.Write(level, "acc", line);
 }

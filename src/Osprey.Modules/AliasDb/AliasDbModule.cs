@@ -73,7 +73,7 @@ public sealed class AliasDbModule : ModuleBase, IDisposable
         }
         catch (DbException ex)
         {
-            Console.Error.WriteLine("alias_db: database error on " + _db!.Url.Display + ": " + ex.Message);
+            Osprey.Core.Logging.Logger.Process.Error("alias_db", "database error on " + _db!.Url.Display + ": " + ex.Message);
             return null;
         }
         var list = new List<string>(rows.Count);

@@ -154,7 +154,7 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
             }
             catch (DbException ex)
             {
-                Console.Error.WriteLine("auth_db: database error on " + _m._db!.Url.Display + ": " + ex.Message);
+                Osprey.Core.Logging.Logger.Process.Error("auth_db", "database error on " + _m._db!.Url.Display + ": " + ex.Message);
                 return null;
             }
             return rows.Count == 0 ? null : rows[0];

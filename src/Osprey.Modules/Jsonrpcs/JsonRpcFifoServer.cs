@@ -104,7 +104,7 @@ internal sealed partial class JsonRpcFifoServer : IAsyncDisposable
         string? replyName = parsed?.ReplyName ?? TryReplyName(request);
         if (replyName is null || !IsSafeName(replyName))
         {
-            Console.Error.WriteLine("osprey: jsonrpcs FIFO request without a usable reply_name; dropped");
+            Osprey.Core.Logging.Logger.Process.Error("jsonrpcs", "FIFO request without a usable reply_name; dropped");
             return;
         }
         string replyPath = Path.Combine(_replyDir, replyName);
@@ -124,7 +124,7 @@ internal sealed partial class JsonRpcFifoServer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine("osprey: jsonrpcs cannot answer on " + replyPath + ": " + ex.Message);
+            Osprey.Core.Logging.Logger.Process.Error("jsonrpcs", "cannot answer on " + replyPath + ": " + ex.Message);
         }
     }
 
@@ -144,7 +144,7 @@ internal sealed partial class JsonRpcFifoServer : IAsyncDisposable
         }
         catch (AggregateException ex)
         {
-            Console.Error.WriteLine("osprey: jsonrpcs cannot open reply FIFO " + replyPath + ": " + ex.InnerException?.Message);
+            Osprey.Core.Logging.Logger.Process.Error("jsonrpcs", "cannot open reply FIFO " + replyPath + ": " + ex.InnerException?.Message);
             return null;
         }
         try
@@ -157,7 +157,7 @@ internal sealed partial class JsonRpcFifoServer : IAsyncDisposable
         }
         if (open.IsCompletedSuccessfully)
             open.Result.Dispose();
-        Console.Error.WriteLine("osprey: jsonrpcs reply FIFO " + replyPath + " has no reader; answer dropped");
+        Osprey.Core.Logging.Logger.Process.Error("jsonrpcs", "reply FIFO " + replyPath + " has no reader; answer dropped");
         return null;
     }
 

@@ -166,7 +166,7 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
     internal void OnExpired(string aor, ContactBinding c) => ContactExpired?.Invoke(aor, c);
 
     internal void ReportDbError(string what, DbException ex)
-        => Console.Error.WriteLine("usrloc: database error (" + what + ") on " + _db?.Url.Display + ": " + ex.Message);
+        => Osprey.Core.Logging.Logger.Process.Error("usrloc", "database error (" + what + ") on " + _db?.Url.Display + ": " + ex.Message);
 
     private void OnTimer()
     {
@@ -177,7 +177,7 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Console.Error.WriteLine("usrloc: timer failed: " + ex);
+            Osprey.Core.Logging.Logger.Process.Error("usrloc", "timer failed: " + ex);
         }
         finally
         {

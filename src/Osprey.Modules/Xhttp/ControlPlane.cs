@@ -183,7 +183,7 @@ public sealed class ControlPlane : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
         {
-            Console.Error.WriteLine("osprey: event_route[xhttp:request] failed: " + ex);
+            Osprey.Core.Logging.Logger.Process.Error("xhttp", "event_route[xhttp:request] failed: " + ex);
             ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return;
         }

@@ -44,7 +44,10 @@ public sealed class XlogModule : ModuleBase
     private int Write(int level, ScriptFormat text, MessageContext ctx)
     {
         // Format only when the line will be printed: a filtered xdbg costs nothing.
-        if (Log.Enabled(level)) Log.Write(level, text.Format(ctx));
+        if (Log.Enabled(level)) Log.Write(level, text.Format(ctx), Log.WantsCallId ? CallId(ctx) : null);
         return 1;
     }
+
+    private static string? CallId(MessageContext ctx) =>
+        ctx.Message is { } m && m.CallId is { Length: > 0 } id ? System.Text.Encoding.UTF8.GetString(id) : null;
 }

@@ -1,19 +1,29 @@
+using Osprey.Core.Logging;
+
 namespace Osprey.Script.Runtime;
 
 /// <summary>
 /// Log output of the routing script (xlog, log): Kamailio's levels (ALERT -5 … DEBUG 3), filtered by the
-/// <c>debug</c> core parameter, written as Kamailio writes to stderr: " 0(pid) LEVEL: &lt;script&gt;: text".
+/// <c>debug</c> core parameter, written through the process log (stderr as Kamailio writes it,
+/// " 0(pid) LEVEL: &lt;script&gt;: text", syslog or JSON lines).
 /// </summary>
 public sealed class ScriptLog
 {
-    public const int Alert = -5, Bug = -4, Crit = -2, Err = -1, Warn = 0, Notice = 1, Info = 2, Debug = 3;
+    public const int Alert = LogLevels.Alert, Bug = LogLevels.Bug, Crit = LogLevels.Crit, Err = LogLevels.Err,
+        Warn = LogLevels.Warn, Notice = LogLevels.Notice, Info = LogLevels.Info, Debug = LogLevels.Debug;
 
-    private readonly TextWriter _writer;
-    private readonly Lock _lock = new();
+    private readonly Logger _logger;
 
+    /// <summary>Lines to <paramref name="writer"/> (tests, tools).</summary>
     public ScriptLog(TextWriter writer, int level = Notice)
+        : this(new Logger(new StderrLogSink(writer), LogLevels.Debug), level)
     {
-        _writer = writer;
+    }
+
+    /// <summary>Lines through <paramref name="logger"/>'s sink (the process log), filtered by this script's own level.</summary>
+    public ScriptLog(Logger logger, int level = Notice)
+    {
+        _logger = logger;
         Level = level;
     }
 
@@ -25,43 +35,19 @@ public sealed class ScriptLog
     /// <summary>Prefix of every line (<c>log_prefix</c>), already formatted.</summary>
     public string Prefix { get; set; } = "";
 
-    public static string LevelName(int level) => level switch
-    {
-        <= Alert => "ALERT",
-        Bug => "BUG",
-        -3 or Crit => "CRITICAL",
-        Err => "ERROR",
-        Warn => "WARNING",
-        Notice => "NOTICE",
-        Info => "INFO",
-        _ => "DEBUG",
-    };
+    public static string LevelName(int level) => LogLevels.Name(level);
 
     public bool Enabled(int level) => level <= Level;
 
-    public void Write(int level, string text)
+    /// <summary>Whether the sink writes the Call-ID (JSON engine with <c>c</c>), so callers fetch it only then.</summary>
+    public bool WantsCallId => _logger.Sink.WantsCallId;
+
+    public void Write(int level, string text, string? callId = null)
     {
         if (!Enabled(level)) return;
-        var line = " 0(" + Environment.ProcessId + ") " + LevelName(level) + ": <script>: " + Prefix + text;
-        lock (_lock)
-        {
-            _writer.Write(line);
-            if (!text.EndsWith('\n')) _writer.WriteLine();
-            _writer.Flush();
-        }
+        _logger.Sink.Write(new LogEntry(level, "script", Prefix, text, callId));
     }
 
     /// <summary>Kamailio level names (L_ERR, L_INFO ...) to numbers; null when unknown.</summary>
-    public static int? ParseLevel(string name) => name switch
-    {
-        "L_ALERT" => Alert,
-        "L_BUG" => Bug,
-        "L_CRIT" => Crit,
-        "L_ERR" => Err,
-        "L_WARN" => Warn,
-        "L_NOTICE" => Notice,
-        "L_INFO" => Info,
-        "L_DBG" => Debug,
-        _ => int.TryParse(name, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null,
-    };
+    public static int? ParseLevel(string name) => LogLevels.Parse(name);
 }

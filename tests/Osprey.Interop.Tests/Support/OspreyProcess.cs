@@ -27,15 +27,22 @@ internal sealed class OspreyProcess : IDisposable
     }
 
     /// <summary>Starts osprey listening on UDP and TCP 127.0.0.1:port and waits until it answers OPTIONS.</summary>
-    public static OspreyProcess Start(params string[] extraArgs)
+    public static OspreyProcess Start(params string[] extraArgs) => Start(stderrLog: true, extraArgs);
+
+    /// <summary>As <see cref="Start(string[])"/>; with <paramref name="stderrLog"/> false no -E is given, so
+    /// the log goes where the configuration says (syslog by default).</summary>
+    public static OspreyProcess Start(bool stderrLog, string[] extraArgs, IDictionary<string, string>? environment = null)
     {
         int port = FreePort();
         var args = new List<string> { DllPath(), "-l", $"udp:127.0.0.1:{port}", "-l", $"tcp:127.0.0.1:{port}" };
+        if (stderrLog) args.Insert(1, "-E");
         args.AddRange(extraArgs);
         if (!extraArgs.Contains("-f") && !extraArgs.Contains("--default-config")) args.Add("--builtin");
         args.Remove("--default-config");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (environment is not null)
+            foreach (var (k, v) in environment) psi.Environment[k] = v;
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start osprey");
         var op = new OspreyProcess(p, port);
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (op._log) op._log.AppendLine(e.Data); };
@@ -82,6 +89,16 @@ internal sealed class OspreyProcess : IDisposable
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1.</summary>
     public static int FreePort() => Osprey.Testing.TestPorts.Next();
+
+    /// <summary>SIGTERM, as systemd stops it; waits for the exit and returns its code.</summary>
+    public int Terminate(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            kill!.WaitForExit(5000);
+        if (!_process.WaitForExit(timeout)) throw new TimeoutException("osprey did not stop on SIGTERM: " + Log);
+        _process.WaitForExit(); // drains the output readers
+        return _process.ExitCode;
+    }
 
     public void Dispose()
     {
