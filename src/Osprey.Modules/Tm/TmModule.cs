@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Osprey.Core.Modules;
 using Osprey.Core.Pipeline;
+using Osprey.Core.Rpc;
 using Osprey.Sip.Message;
 using Osprey.Transport;
 
@@ -414,7 +415,20 @@ public sealed class TmModule : ModuleBase, IDisposable
     public sealed record TmStatsSnapshot(long Current, long Waiting, long Total, long TotalLocal, long RplReceived, long RplGenerated, long RplSent,
         long Created, long Freed, long Tx6xx, long Tx5xx, long Tx4xx, long Tx3xx, long Tx2xx);
 
+    /// <summary>tm.stats with Kamailio's field names and order (current, waiting, total, total_local,
+    /// rpl_received, rpl_generated, rpl_sent, 6xx … 2xx, created, freed, delayed_free).</summary>
     [Rpc("tm.stats", "Transaction statistics: current, total, replies, by class")]
+    public void RpcStatsKamailio(IRpcContext rpc)
+    {
+        var t = RpcStats();
+        using var st = rpc.Struct();
+        st.Add("current", t.Current).Add("waiting", t.Waiting).Add("total", t.Total).Add("total_local", t.TotalLocal)
+          .Add("rpl_received", t.RplReceived).Add("rpl_generated", t.RplGenerated).Add("rpl_sent", t.RplSent)
+          .Add("6xx", t.Tx6xx).Add("5xx", t.Tx5xx).Add("4xx", t.Tx4xx).Add("3xx", t.Tx3xx).Add("2xx", t.Tx2xx)
+          .Add("created", t.Created).Add("freed", t.Freed).Add("delayed_free", 0);
+    }
+
+    /// <summary>The transaction counters, typed (tm.stats writes them with Kamailio's names).</summary>
     public TmStatsSnapshot RpcStats()
     {
         var s = Layer.Stats;
@@ -423,7 +437,8 @@ public sealed class TmModule : ModuleBase, IDisposable
         {
             if (t.UasStatus >= 200) waiting++;
         }
-        return new TmStatsSnapshot(Layer.Count, waiting, Interlocked.Read(ref s.UasTransactions), Interlocked.Read(ref s.RplGenerated),
+        // total: every transaction created (Kamailio counts server and local ones); no local (t_uac) ones yet
+        return new TmStatsSnapshot(Layer.Count, waiting, Interlocked.Read(ref s.Created), 0,
             Interlocked.Read(ref s.RplReceived), Interlocked.Read(ref s.RplGenerated), Interlocked.Read(ref s.RplRelayed) + Interlocked.Read(ref s.RplGenerated),
             Interlocked.Read(ref s.Created), Interlocked.Read(ref s.Freed), s.Tx6xx, s.Tx5xx, s.Tx4xx, s.Tx3xx, s.Tx2xx);
     }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Osprey.Core.Modules;
+using Osprey.Core.Rpc;
 using Osprey.Core.Timers;
 using Osprey.Data;
 
@@ -215,8 +216,100 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     // ---- RPC (Kamailio's ul.* commands), typed; the RPC host formats them.
 
-    /// <summary>ul.dump: every AOR of every table, streamed bucket by bucket (no global lock).</summary>
-    [Rpc("ul.dump", "Dump the location tables: AORs with their contacts")]
+    /// <summary>
+    /// ul.dump [brief]: every AOR of every table in Kamailio's shape (Domains / Domain / AoRs / Info /
+    /// Contacts / Contact, with Stats), so kamcmd and kamctl print what they print for Kamailio. Written
+    /// bucket by bucket while it is sent (no global lock, nothing materialised).
+    /// </summary>
+    [Rpc("ul.dump", "Dump the location tables: AORs with their contacts (ul.dump brief: AORs only)")]
+    public void RpcDump(IRpcContext rpc)
+    {
+        bool brief = rpc.OptString(0) == "brief";
+        long now = Now();
+        using var top = rpc.Struct();
+        using var domains = top.Array("Domains");
+        var batch = new List<AorSnapshot>();
+        foreach (var t in TablesSnapshot())
+        {
+            using var d0 = domains.Struct();
+            using var domain = d0.Struct("Domain");
+            domain.Add("Domain", t.Name).Add("Size", t.BucketCount);
+            long records = 0, maxSlot = 0;
+            using (var aors = domain.Array("AoRs"))
+            {
+                if (t.DbMode == 3)
+                {
+                    foreach (var snap in DumpFromDb(t))
+                    {
+                        WriteAor(aors, snap, brief, now);
+                        records++;
+                    }
+                    maxSlot = Math.Min(records, 1);
+                }
+                else
+                {
+                    for (int i = 0; i < t.BucketCount; i++)
+                    {
+                        if (rpc.Aborted.IsCancellationRequested) return;
+                        batch.Clear();
+                        t.CopyBucket(i, batch);
+                        foreach (var snap in batch) WriteAor(aors, snap, brief, now);
+                        records += batch.Count;
+                        maxSlot = Math.Max(maxSlot, batch.Count);
+                    }
+                }
+            }
+            using var stats = domain.Struct("Stats");
+            stats.Add("Records", records).Add("Max-Slots", maxSlot);
+        }
+    }
+
+    private static void WriteAor(RpcArray aors, AorSnapshot snap, bool brief, long now)
+    {
+        using var item = aors.Struct();
+        if (brief)
+        {
+            item.Add("AoR", snap.Aor);
+            return;
+        }
+        using var info = item.Struct("Info");
+        info.Add("AoR", snap.Aor).Add("HashID", (long)snap.Hash);
+        WriteContacts(info, snap, now);
+    }
+
+    /// <summary>Contacts as Kamailio lists them: one <c>Contact</c> struct each, unset values as "[not set]",
+    /// Expires as seconds left ("permanent", "expired").</summary>
+    private static void WriteContacts(RpcStruct parent, AorSnapshot snap, long now)
+    {
+        const string NotSet = "[not set]";
+        using var contacts = parent.Array("Contacts");
+        foreach (var c in snap.Contacts)
+        {
+            using var item = contacts.Struct();
+            using var ct = item.Struct("Contact");
+            ct.Add("Address", c.Contact);
+            long left = c.SecondsLeft(now);
+            if (c.Expires == 0) ct.Add("Expires", "permanent");
+            else if (left <= 0) ct.Add("Expires", "expired");
+            else ct.Add("Expires", left);
+            if (c.Q < 0) ct.Add("Q", -1);
+            else ct.Add("Q", c.Q / 1000.0);
+            ct.Add("Call-ID", c.CallId).Add("CSeq", c.CSeq).Add("User-Agent", c.UserAgent)
+              .Add("Received", string.IsNullOrEmpty(c.Received) ? NotSet : c.Received)
+              .Add("Path", string.IsNullOrEmpty(c.Path) ? NotSet : c.Path)
+              .Add("State", "CS_NEW")
+              .Add("Flags", (long)c.Flags).Add("CFlags", (long)c.CFlags)
+              .Add("Socket", string.IsNullOrEmpty(c.Socket) ? NotSet : c.Socket)
+              .Add("Methods", c.Methods)
+              .Add("Ruid", c.Ruid)
+              .Add("Instance", string.IsNullOrEmpty(c.Instance) ? NotSet : c.Instance)
+              .Add("Reg-Id", c.RegId).Add("Server-Id", c.ServerId).Add("Tcpconn-Id", c.ConnectionId)
+              .Add("Keepalive", c.KeepAlive).Add("Last-Keepalive", c.LastModified).Add("KA-Roundtrip", 0)
+              .Add("Last-Modified", c.LastModified);
+        }
+    }
+
+    /// <summary>Every AOR of every table (or of one), typed, bucket by bucket (for C# callers; RPC clients use ul.dump).</summary>
     public async IAsyncEnumerable<AorSnapshot> Dump(string? table = null, [EnumeratorCancellation] CancellationToken cancel = default)
     {
         var batch = new List<AorSnapshot>();
@@ -250,8 +343,28 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
         }
     }
 
-    /// <summary>ul.lookup table AOR.</summary>
+    /// <summary>ul.lookup table AOR, in Kamailio's shape: <c>{AoR, Contacts: [{Contact: {...}}]}</c>.</summary>
     [Rpc("ul.lookup", "Show the contacts of an AOR: ul.lookup table AOR")]
+    public void RpcLookup(IRpcContext rpc)
+    {
+        string table = rpc.GetString(0), aor = rpc.GetString(1);
+        if (!TryGetTable(table, out var t))
+        {
+            rpc.Fault(500, "Table not found");
+            return;
+        }
+        var snap = Lookup(t, aor);
+        if (snap is null)
+        {
+            rpc.Fault(404, "AOR not found");
+            return;
+        }
+        using var top = rpc.Struct();
+        top.Add("AoR", snap.Aor);
+        WriteContacts(top, snap, Now());
+    }
+
+    /// <summary>The bindings of an AOR in a table (for C# callers; RPC clients use ul.lookup).</summary>
     public AorSnapshot? LookupAor(string table, string aor) => TryGetTable(table, out var t) ? Lookup(t, aor) : null;
 
     internal static AorSnapshot? Lookup(LocationTable t, string aor)

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Osprey.Interop.Tests.Support;
+
+namespace Osprey.Interop.Tests;
+
+/// <summary>
+/// Debian's stock kamcmd and kamctl against Osprey and against the real Kamailio, both running the same
+/// kamailio.cfg (tm, usrloc, registrar, ctl, jsonrpcs) with one registered contact: the answers must have
+/// the same shape, and kamctl must work through a kamctlrc alone.
+/// </summary>
+public sealed partial class ControlToolsTests : IDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly string _dir = Directory.CreateTempSubdirectory("osprey-tools-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Config(string dir, int port) => $$"""
+        #!KAMAILIO
+        debug=1
+        log_stderror=yes
+        children=1
+        disable_tcp=yes
+        listen=udp:127.0.0.1:{{port}}
+        mpath="{{RealKamailio.ModulePath}}"
+        loadmodule "kex.so"
+        loadmodule "tm.so"
+        loadmodule "tmx.so"
+        loadmodule "sl.so"
+        loadmodule "pv.so"
+        loadmodule "textops.so"
+        loadmodule "usrloc.so"
+        loadmodule "registrar.so"
+        loadmodule "ctl.so"
+        loadmodule "jsonrpcs.so"
+        modparam("ctl", "binrpc", "unix:{{dir}}/ctl.sock")
+        modparam("jsonrpcs", "transport", 2)
+        modparam("jsonrpcs", "fifo_name", "{{dir}}/rpc.fifo")
+        request_route {
+            if (is_method("REGISTER")) { save("location"); exit; }
+            sl_send_reply("200", "OK");
+            exit;
+        }
+        """;
+
+    private static void RegisterAlice(int port)
+    {
+        using var ua = new TestUa();
+        ua.Send(port, "REGISTER sip:127.0.0.1 SIP/2.0\r\n" +
+            $"Via: SIP/2.0/UDP 127.0.0.1:{ua.Port};branch=z9hG4bKreg{port}\r\n" +
+            "Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:alice@127.0.0.1>\r\n" +
+            $"Call-ID: reg-{port}@127.0.0.1\r\nCSeq: 1 REGISTER\r\n" +
+            "Contact: <sip:alice@127.0.0.1:5999>;expires=600\r\nUser-Agent: test\r\nContent-Length: 0\r\n\r\n");
+        var reply = ua.Receive(TimeSpan.FromSeconds(10));
+        Assert.NotNull(reply);
+        Assert.Equal(200, reply.StatusCode);
+    }
+
+    /// <summary>Osprey started with the shared configuration, its sockets in a private directory.</summary>
+    private OspreyProcess StartOsprey(out string dir)
+    {
+        dir = Path.Combine(_dir, "osprey");
+        Directory.CreateDirectory(dir);
+        string cfg = Path.Combine(dir, "osprey.cfg");
+        File.WriteAllText(cfg, Config(dir, 5060)); // listen= is replaced by OspreyProcess's -l
+        return OspreyProcess.Start("-f", cfg);
+    }
+
+    private static async Task<string> Kamcmd(string socket, params string[] command)
+    {
+        string kamcmd = ExternalTool.Require("kamcmd", "kamailio");
+        var (exit, output, err) = await ExternalTool.RunAsync(kamcmd, ["-s", "unix:" + socket, .. command], Deadline);
+        Assert.True(exit == 0, "kamcmd " + string.Join(' ', command) + " exited " + exit + ": " + err);
+        Assert.DoesNotContain("error", output, StringComparison.Ordinal);
+        return output;
+    }
+
+    [GeneratedRegex(@"^(\t*)([^:\n]+):[^\n]*$", RegexOptions.Multiline)]
+    private static partial Regex KeyAndValue();
+
+    /// <summary>kamcmd's output with the values taken out: nesting and names only.</summary>
+    private static string Shape(string kamcmdOutput) => KeyAndValue().Replace(kamcmdOutput, "$1$2:");
+
+    [Theory]
+    [InlineData("ul.dump")]
+    [InlineData("ul.dump", "brief")]
+    [InlineData("ul.lookup", "location", "alice")]
+    [InlineData("tm.stats")]
+    public async Task Kamcmd_prints_the_same_shape_for_Osprey_and_Kamailio(params string[] command)
+    {
+        await using var kamailio = await RealKamailio.StartAsync(Config);
+        using var osprey = StartOsprey(out var dir);
+        RegisterAlice(kamailio.Port);
+        RegisterAlice(osprey.Port);
+        string k = await Kamcmd(kamailio.CtlSocket, command), o = await Kamcmd(Path.Combine(dir, "ctl.sock"), command);
+        Assert.Contains(":", k);
+        Assert.Equal(Shape(k), Shape(o));
+        if (command[0] != "tm.stats")
+        {
+            Assert.Contains("AoR: alice", o);
+            if (command.Length == 1 || command[1] != "brief")
+            {
+                Assert.Contains("Address: sip:alice@127.0.0.1:5999", o);
+                Assert.Matches(@"\tExpires: (600|59\d)\n", o);
+                Assert.Contains("Call-ID: reg-" + osprey.Port + "@127.0.0.1", o);
+            }
+        }
+    }
+
+    private Dictionary<string, string> KamctlHome(string fifo)
+    {
+        // kamctl reads ~/.kamctlrc after /etc/kamailio/kamctlrc: HOME points at a private one.
+        string home = Path.Combine(_dir, "home-" + Path.GetFileName(Path.GetDirectoryName(fifo)));
+        Directory.CreateDirectory(home);
+        File.WriteAllText(Path.Combine(home, ".kamctlrc"), "CTLENGINE=RPCFIFO\nRPCFIFOPATH=" + fifo + "\n");
+        return new Dictionary<string, string> { ["HOME"] = home, ["TERM"] = "dumb" };
+    }
+
+    private static async Task<string> Kamctl(Dictionary<string, string> env, params string[] args)
+    {
+        string kamctl = ExternalTool.Require("kamctl", "kamailio");
+        var (exit, output, err) = await ExternalTool.RunAsync(kamctl, args, Deadline, env);
+        Assert.True(exit == 0, "kamctl " + string.Join(' ', args) + " exited " + exit + ": " + output + err);
+        return output;
+    }
+
+    /// <summary>Object keys and value kinds, recursively (arrays by their first element).</summary>
+    private static string JsonShape(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => "{" + string.Join(",", e.EnumerateObject().Select(p => p.Name + ":" + JsonShape(p.Value))) + "}",
+        JsonValueKind.Array => "[" + (e.GetArrayLength() == 0 ? "" : JsonShape(e[0])) + "]",
+        JsonValueKind.String => "s",
+        JsonValueKind.Number => "n",
+        _ => e.ValueKind.ToString(),
+    };
+
+    [Fact]
+    public async Task Kamctl_ul_show_stats_and_monitor_work_against_Osprey_through_kamctlrc()
+    {
+        await using var kamailio = await RealKamailio.StartAsync(Config);
+        using var osprey = StartOsprey(out var dir);
+        RegisterAlice(kamailio.Port);
+        RegisterAlice(osprey.Port);
+        var oEnv = KamctlHome(Path.Combine(dir, "rpc.fifo"));
+        var kEnv = KamctlHome(kamailio.Fifo);
+
+        string oShow = await Kamctl(oEnv, "ul", "show"), kShow = await Kamctl(kEnv, "ul", "show");
+        using (var o = JsonDocument.Parse(oShow))
+        using (var k = JsonDocument.Parse(kShow))
+        {
+            var oResult = o.RootElement.GetProperty("result");
+            Assert.Equal(JsonShape(k.RootElement.GetProperty("result")), JsonShape(oResult));
+            var contact = oResult.GetProperty("Domains")[0].GetProperty("Domain").GetProperty("AoRs")[0].GetProperty("Info");
+            Assert.Equal("alice", contact.GetProperty("AoR").GetString());
+            Assert.Equal("sip:alice@127.0.0.1:5999", contact.GetProperty("Contacts")[0].GetProperty("Contact").GetProperty("Address").GetString());
+        }
+
+        string oStats = await Kamctl(oEnv, "stats");
+        using (var o = JsonDocument.Parse(oStats))
+        {
+            var lines = o.RootElement.GetProperty("result").EnumerateArray().Select(l => l.GetString()!).ToList();
+            Assert.Contains("usrloc:registered_users = 1", lines);
+            Assert.Contains(lines, l => l.StartsWith("core:rcv_requests = ", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.StartsWith("tmx:UAS_transactions = ", StringComparison.Ordinal));
+        }
+        string oGroup = await Kamctl(oEnv, "stats", "usrloc");
+        Assert.Contains("usrloc:registered_users = 1", oGroup);
+        Assert.DoesNotContain("core:", oGroup);
+
+        string monitor = await Kamctl(oEnv, "monitor", "1");
+        Assert.Contains("[cycle #: 1", monitor);
+        Assert.Contains("osprey ", monitor);
+        Assert.Matches(@"uptime: \d+", monitor);
+        Assert.Contains("usrloc:registered_users = 1", monitor);
+        Assert.Matches(@"core:rcv_requests = [1-9]", monitor);
+    }
+}
