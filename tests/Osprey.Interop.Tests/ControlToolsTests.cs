@@ -16,33 +16,9 @@ public sealed partial class ControlToolsTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Config(string dir, int port) => $$"""
-        #!KAMAILIO
-        debug=1
-        log_stderror=yes
-        children=1
-        disable_tcp=yes
-        listen=udp:127.0.0.1:{{port}}
-        mpath="{{RealKamailio.ModulePath}}"
-        loadmodule "kex.so"
-        loadmodule "tm.so"
-        loadmodule "tmx.so"
-        loadmodule "sl.so"
-        loadmodule "pv.so"
-        loadmodule "textops.so"
-        loadmodule "usrloc.so"
-        loadmodule "registrar.so"
-        loadmodule "ctl.so"
-        loadmodule "jsonrpcs.so"
-        modparam("ctl", "binrpc", "unix:{{dir}}/ctl.sock")
-        modparam("jsonrpcs", "transport", 2)
-        modparam("jsonrpcs", "fifo_name", "{{dir}}/rpc.fifo")
-        request_route {
-            if (is_method("REGISTER")) { save("location"); exit; }
-            sl_send_reply("200", "OK");
-            exit;
-        }
-        """;
+    private static string Config(string dir, int port) =>
+        RealKamailio.Config(dir, port, ["tm", "tmx", "pv", "textops", "usrloc", "registrar"],
+            "if (is_method(\"REGISTER\")) { save(\"location\"); exit; }\nsl_send_reply(\"200\", \"OK\");\nexit;");
 
     private static void RegisterAlice(int port)
     {

@@ -23,31 +23,40 @@ internal sealed class RealKamailio : IAsyncDisposable
     /// <summary>Where Debian installs Kamailio's modules (for <c>mpath</c>).</summary>
     public static string ModulePath => Directory.Exists("/usr/lib/x86_64-linux-gnu/kamailio/modules") ? "/usr/lib/x86_64-linux-gnu/kamailio/modules/" : "/usr/lib/kamailio/modules/";
 
+    /// <summary>
+    /// A configuration both Kamailio and Osprey run: UDP on 127.0.0.1:<paramref name="port"/>, kex, sl, ctl
+    /// and jsonrpcs (ctl.sock and rpc.fifo in <paramref name="dir"/>) plus <paramref name="modules"/>, and
+    /// <paramref name="route"/> as request_route's body.
+    /// </summary>
+    public static string Config(string dir, int port, IEnumerable<string> modules, string route) => $$"""
+        #!KAMAILIO
+        debug=1
+        log_stderror=yes
+        children=1
+        disable_tcp=yes
+        listen=udp:127.0.0.1:{{port}}
+        mpath="{{ModulePath}}"
+        loadmodule "kex.so"
+        loadmodule "sl.so"
+        loadmodule "ctl.so"
+        loadmodule "jsonrpcs.so"
+        {{string.Concat(modules.Select(m => "loadmodule \"" + m + ".so\"\n"))}}
+        modparam("ctl", "binrpc", "unix:{{dir}}/ctl.sock")
+        modparam("jsonrpcs", "transport", 2)
+        modparam("jsonrpcs", "fifo_name", "{{dir}}/rpc.fifo")
+        request_route {
+        {{route}}
+        }
+        """;
+
     /// <summary>Starts Kamailio; <paramref name="config"/> gets the private directory and the UDP port and
-    /// returns the configuration, which must open the ctl socket and the FIFO there (ctl.sock, rpc.fifo).</summary>
+    /// returns the configuration (see <see cref="Config"/>); by default one that answers every request 200.</summary>
     public static async Task<RealKamailio> StartAsync(Func<string, int, string>? config = null)
     {
         string kamailio = ExternalTool.Require("kamailio", "kamailio");
         string dir = Directory.CreateTempSubdirectory("osprey-kam-").FullName;
         int port = TestPorts.Next();
-        string modules = ModulePath;
-        File.WriteAllText(Path.Combine(dir, "k.cfg"), config is not null ? config(dir, port) : $$"""
-            #!KAMAILIO
-            debug=1
-            log_stderror=yes
-            children=1
-            disable_tcp=yes
-            listen=udp:127.0.0.1:{{port}}
-            mpath="{{modules}}"
-            loadmodule "kex.so"
-            loadmodule "sl.so"
-            loadmodule "ctl.so"
-            loadmodule "jsonrpcs.so"
-            modparam("ctl", "binrpc", "unix:{{dir}}/ctl.sock")
-            modparam("jsonrpcs", "transport", 2)
-            modparam("jsonrpcs", "fifo_name", "{{dir}}/rpc.fifo")
-            request_route { sl_send_reply("200", "OK"); exit; }
-            """);
+        File.WriteAllText(Path.Combine(dir, "k.cfg"), config is not null ? config(dir, port) : Config(dir, port, [], "sl_send_reply(\"200\", \"OK\"); exit;"));
         var psi = new ProcessStartInfo(kamailio) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { "-DD", "-E", "-f", Path.Combine(dir, "k.cfg"), "-P", Path.Combine(dir, "k.pid"), "-Y", dir, "-w", dir })
             psi.ArgumentList.Add(a);
