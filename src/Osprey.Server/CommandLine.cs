@@ -34,6 +34,9 @@ internal sealed class CommandLine
     public int UdpReceiveBuffer { get; private set; } = 2 * 1024 * 1024;
     public bool OversizeDrop { get; private set; }
     public bool ShowVersion { get; private set; }
+    public bool DumpRpcDocs { get; private set; }
+    public bool DumpStatsDocs { get; private set; }
+    public string? UpdateDocs { get; private set; }
     public bool ShowHelp { get; private set; }
     public int ForegroundLevel { get; private set; }
 
@@ -119,6 +122,9 @@ internal sealed class CommandLine
                     break;
                 case "-L": if (Next() is null) return Fail(out error, "-L needs a path"); break; // modules are built in
                 case "-v" or "-V" or "--version": c.ShowVersion = true; break;
+                case "--dump-rpc-docs": c.DumpRpcDocs = true; break;
+                case "--dump-stats-docs": c.DumpStatsDocs = true; break;
+                case "--update-docs": c.UpdateDocs = Next(); if (c.UpdateDocs is null) return Fail(out error, "--update-docs needs the docs directory"); break;
                 case "-h" or "--help": c.ShowHelp = true; break;
                 default:
                     return Fail(out error, "unknown option '" + a + "' (see osprey -h)");
@@ -179,6 +185,9 @@ internal sealed class CommandLine
           -m, -M SIZE   accepted for Kamailio compatibility; .NET manages memory itself
           -L PATH       accepted for Kamailio compatibility; modules are built in
           -V            print version and exit
+          --dump-rpc-docs     print the RPC command reference (markdown) from the registry
+          --dump-stats-docs   print the statistics/metrics reference (markdown) from the registry
+          --update-docs DIR   rewrite the generated sections of DIR/rpc.md and DIR/metrics.md
           -h            this help
         Without -f, osprey runs its embedded default configuration (examples/osprey.cfg in the source:
         a registrar and stateful proxy). With --builtin (or --next-hop) it runs a minimal stateless

@@ -35,6 +35,18 @@ internal static class Program
             Console.WriteLine("osprey " + Version);
             return 0;
         }
+        if (cl.DumpRpcDocs || cl.DumpStatsDocs)
+        {
+            if (cl.DumpRpcDocs) Console.Out.Write(ReferenceDocs.RpcSection());
+            if (cl.DumpStatsDocs) Console.Out.Write(ReferenceDocs.StatsSection());
+            return 0;
+        }
+        if (cl.UpdateDocs is not null)
+        {
+            var why = ReferenceDocs.Update(cl.UpdateDocs);
+            if (why is not null) Console.Error.WriteLine("osprey: " + why);
+            return why is null ? 0 : 1;
+        }
         if (cl.CheckOnly || cl.CfgPrint)
         {
             if (cl.ConfigFile is null)
@@ -121,13 +133,7 @@ internal static class Program
             var modules = withModules.Script.Modules.Modules.Select(m => m.Instance).Distinct().ToList();
             var registry = new RpcRegistry();
             foreach (var m in modules) registry.RegisterModule(m);
-            registry.Register("cfg.reload", "Recompile the routing script and swap it in atomically; errors leave the running script untouched",
-                rpc =>
-                {
-                    var errs = withModules.Reload();
-                    if (errs.Count > 0) rpc.Fault(500, string.Join("; ", errs));
-                    else rpc.Add("ok");
-                });
+            RegisterReload(registry, withModules.Reload);
             try
             {
                 control = ControlPlane.StartAsync(server, ControlSettings.FromModules(modules), registry).GetAwaiter().GetResult();
@@ -187,6 +193,16 @@ internal static class Program
         Logger.Process.Sink.Dispose();
         return 0;
     }
+
+    /// <summary>cfg.reload: the script recompiled and swapped in, as SIGHUP does.</summary>
+    internal static void RegisterReload(RpcRegistry registry, Func<IReadOnlyList<string>> reload) =>
+        registry.Register("cfg.reload", "Recompile the routing script and swap it in atomically; errors leave the running script untouched",
+            rpc =>
+            {
+                var errs = reload();
+                if (errs.Count > 0) rpc.Fault(500, string.Join("; ", errs));
+                else rpc.Add("ok");
+            });
 
     /// <summary>Points the process log (and the script's xlog) at stderr or syslog, text or JSON, from the
     /// core parameters and the command line (-E, -e, -d, --log-engine win over the script).</summary>
