@@ -136,7 +136,9 @@ internal static class Program
             RegisterReload(registry, withModules.Reload);
             try
             {
-                control = ControlPlane.StartAsync(server, ControlSettings.FromModules(modules), registry).GetAwaiter().GetResult();
+                var controlSettings = ControlSettings.FromModules(modules);
+                controlSettings.XhttpRoute = XhttpScriptRoute.For(withModules, server);
+                control = ControlPlane.StartAsync(server, controlSettings, registry).GetAwaiter().GetResult();
             }
             catch (InvalidOperationException ex)
             {

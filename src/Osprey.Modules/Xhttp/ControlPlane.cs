@@ -136,7 +136,7 @@ public sealed class ControlPlane : IAsyncDisposable
         var prom = settings.Prometheus;
         app.Run(ctx =>
         {
-            if (settings.XhttpRoute is { } route)
+            if (settings.XhttpRoute is { } route && (settings.XhttpRoutesUrl is not { } routes || routes(ctx.Request.Path.Value + ctx.Request.QueryString.Value)))
                 return ServeRoute(ctx, server, settings, route);
             var path = ctx.Request.Path.Value ?? "/";
             if (metricsPath is not null && path == metricsPath)

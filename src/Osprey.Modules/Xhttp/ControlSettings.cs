@@ -54,6 +54,9 @@ public sealed class ControlSettings
     /// </summary>
     public XhttpRouteRunner? XhttpRoute { get; set; }
 
+    /// <summary>Which URLs go through <see cref="XhttpRoute"/> (xhttp's url_skip/url_match); null: all.</summary>
+    public Func<string, bool>? XhttpRoutesUrl { get; set; }
+
     /// <summary>The xhttp_prom module instance (custom metrics, prefix, selection), when loaded.</summary>
     public XhttpPromModule? Prometheus { get; set; }
 
@@ -91,6 +94,7 @@ public sealed class ControlSettings
                     break;
                 case XhttpModule x:
                     s.HttpPort = x.Port;
+                    if (x.UrlSkip.Length > 0 || x.UrlMatch.Length > 0) s.XhttpRoutesUrl = x.RoutesUrl;
                     rpcPath = x.RpcPath;
                     s.MaxRequestBodySize = x.MaxBodySize;
                     break;

@@ -24,6 +24,21 @@ public sealed class XhttpModule : ModuleBase
     [ModParam("max_body_size")]
     public int MaxBodySize { get; set; } = 1024 * 1024;
 
+    /// <summary>URLs matching this regular expression do not go through event_route[xhttp:request] (they are
+    /// served as without the route: /RPC, /metrics, else 404). Checked before <see cref="UrlMatch"/>.</summary>
+    [ModParam("url_skip")]
+    public string UrlSkip { get; set; } = "";
+
+    /// <summary>Only URLs matching this regular expression go through event_route[xhttp:request]; empty: all.</summary>
+    [ModParam("url_match")]
+    public string UrlMatch { get; set; } = "";
+
+    /// <summary>Whether a URL goes through the event route (url_skip, then url_match).</summary>
+    public bool RoutesUrl(string url) =>
+        (_skip is null || !_skip.IsMatch(url)) && (_match is null || _match.IsMatch(url));
+
+    private System.Text.RegularExpressions.Regex? _skip, _match;
+
     /// <summary><c>xhttp_reply(code, reason, ctype, body)</c>: answers the HTTP request of <c>event_route[xhttp:request]</c>; -1 outside it.</summary>
     [Function("xhttp_reply", RouteTypes.Event)]
     public int XhttpReply(MessageContext ctx, int code, string reason, string ctype, string body)
@@ -45,6 +60,15 @@ public sealed class XhttpModule : ModuleBase
             return "xhttp: rpc_path must start with '/'";
         if (MaxBodySize < 1024)
             return "xhttp: max_body_size must be at least 1024";
+        try
+        {
+            _skip = UrlSkip.Length == 0 ? null : new System.Text.RegularExpressions.Regex(UrlSkip, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            _match = UrlMatch.Length == 0 ? null : new System.Text.RegularExpressions.Regex(UrlMatch, System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        }
+        catch (ArgumentException ex)
+        {
+            return "xhttp: url_skip/url_match is not a regular expression: " + ex.Message;
+        }
         return null;
     }
 }
