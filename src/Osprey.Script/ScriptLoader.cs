@@ -137,6 +137,8 @@ public static class ScriptLoader
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         var compiler = new ScriptCompiler(config, diag, modules.Modules, slots, customVars, settings.MaxWhileLoops);
         var routes = compiler.CompileRoutes();
+        // log_prefix="{$mt $hdr(CSeq) $ci} ": evaluated for each script line, as Kamailio does per message
+        if (settings.LogPrefix is not null) log.PrefixFormat = compiler.Format(settings.LogPrefix);
         if (diag.ErrorCount > 0) return Fail(diag);
         var script = new CompiledScript(file, settings, modules, routes, slots.Count, log);
         var router = new ScriptRouter(script, file, defines, options);

@@ -216,7 +216,8 @@ internal static class Program
             Stderr = cl.LogStderr || (cfg?.LogStderror ?? false),
             Colors = cl.LogColors || (cfg?.LogColor ?? false),
             Facility = cfg?.LogFacility ?? "LOG_DAEMON",
-            Prefix = cfg?.LogPrefix ?? "",
+            // a prefix with pseudo-variables is formatted per message: script lines only (see ScriptLog)
+            Prefix = cfg?.LogPrefix is { } lp && !lp.Contains('$', StringComparison.Ordinal) ? lp : "",
             Name = cfg?.LogName ?? "osprey",
             EngineType = cl.LogEngineType ?? cfg?.LogEngineType,
             EngineData = cl.LogEngineType is not null ? cl.LogEngineData : cfg?.LogEngineData,

@@ -76,7 +76,7 @@ public sealed partial class ServerProcessTests : IDisposable
     [Fact]
     public void Log_engine_json_writes_one_Kamailio_document_per_line()
     {
-        string cfg = Config("debug=2\nlog_stderror=yes\nlog_engine_type=\"json\"\nlog_engine_data=\"M\"");
+        string cfg = Config("debug=2\nlog_stderror=yes\nlog_engine_type=\"json\"\nlog_engine_data=\"M\"\nlog_prefix=\"{$rm $ci} \"");
         using var osprey = OspreyProcess.Start(stderrLog: true, ["-f", cfg]);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         JsonElement? found = null;
@@ -96,6 +96,8 @@ public sealed partial class ServerProcessTests : IDisposable
         Assert.Equal("INFO", r.GetProperty("level").GetString());
         Assert.Equal(osprey.Pid, r.GetProperty("pid").GetInt32());
         Assert.Equal("xlog", r.GetProperty("module").GetString());
+        // log_prefix is formatted for the message the line was written for (the readiness probes' Call-IDs)
+        Assert.Matches(@"^\{OPTIONS ready\d+\} $", r.GetProperty("logprefix").GetString());
     }
 
     [Fact]

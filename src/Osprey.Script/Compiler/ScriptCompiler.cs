@@ -564,6 +564,15 @@ internal sealed class ScriptCompiler
         return new CallEv(bound, call.Name, match.Export.Module != CoreFunctions.CoreActions.ModuleName);
     }
 
+    /// <summary>A text with pseudo-variables (<c>log_prefix</c>) compiled like a function's format argument;
+    /// null when it has none.</summary>
+    internal ScriptFormat? Format(string text)
+    {
+        if (!text.Contains('$', StringComparison.Ordinal)) return null;
+        var bound = Argument(new StringLiteral(text, false, SourceLocation.None), typeof(ScriptFormat));
+        return bound.Value is ConstEv ? null : new ScriptFormatArgument(bound.Value, text);
+    }
+
     private BoundArgument Argument(Expr a, Type ptype)
     {
         var text = a switch { StringLiteral s => s.Value, PvExpr p => p.Pv.Text, BareWordExpr w => w.Text, IntLiteral i => i.Text, _ => "expression" };

@@ -44,7 +44,7 @@ public sealed class XlogModule : ModuleBase
     private int Write(int level, ScriptFormat text, MessageContext ctx)
     {
         // Format only when the line will be printed: a filtered xdbg costs nothing.
-        if (Log.Enabled(level)) Log.Write(level, text.Format(ctx), Log.WantsCallId ? CallId(ctx) : null);
+        if (Log.Enabled(level)) Log.Write(level, text.Format(ctx), ctx, Log.WantsCallId ? CallId(ctx) : null);
         return 1;
     }
 

@@ -35,6 +35,9 @@ public sealed class ScriptLog
     /// <summary>Prefix of every line (<c>log_prefix</c>), already formatted.</summary>
     public string Prefix { get; set; } = "";
 
+    /// <summary><c>log_prefix</c> with pseudo-variables, formatted for each line's message; null when static.</summary>
+    public Osprey.Core.Modules.ScriptFormat? PrefixFormat { get; set; }
+
     public static string LevelName(int level) => LogLevels.Name(level);
 
     public bool Enabled(int level) => level <= Level;
@@ -46,6 +49,14 @@ public sealed class ScriptLog
     {
         if (!Enabled(level)) return;
         _logger.Sink.Write(new LogEntry(level, "script", Prefix, text, callId));
+    }
+
+    /// <summary>A line written while <paramref name="ctx"/>'s message is processed: the prefix is formatted for it.</summary>
+    public void Write(int level, string text, Osprey.Core.Pipeline.MessageContext ctx, string? callId)
+    {
+        if (!Enabled(level)) return;
+        string prefix = PrefixFormat is not { } f ? Prefix : ctx.Message is not null ? f.Format(ctx) : "";
+        _logger.Sink.Write(new LogEntry(level, "script", prefix, text, callId));
     }
 
     /// <summary>Kamailio level names (L_ERR, L_INFO ...) to numbers; null when unknown.</summary>
