@@ -136,6 +136,11 @@ public sealed class ControlPlane : IAsyncDisposable
         var prom = settings.Prometheus;
         app.Run(ctx =>
         {
+            if (!Allowed(settings, ctx.Connection.RemoteIpAddress))
+            {
+                ctx.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            }
             if (settings.XhttpRoute is { } route && (settings.XhttpRoutesUrl is not { } routes || routes(ctx.Request.Path.Value + ctx.Request.QueryString.Value)))
                 return ServeRoute(ctx, server, settings, route);
             var path = ctx.Request.Path.Value ?? "/";
@@ -152,6 +157,19 @@ public sealed class ControlPlane : IAsyncDisposable
         var first = addresses?.FirstOrDefault();
         int realPort = first is not null ? new Uri(first).Port : port;
         HttpEndPoint = new IPEndPoint(settings.HttpAddress, realPort);
+    }
+
+    /// <summary>Loopback clients always; others when the allow-list names their network.</summary>
+    internal static bool Allowed(ControlSettings settings, IPAddress? remote)
+    {
+        if (remote is null) return false;
+        if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
+        if (IPAddress.IsLoopback(remote)) return true;
+        foreach (var net in settings.HttpAllow)
+        {
+            if (net.Contains(remote)) return true;
+        }
+        return false;
     }
 
     /// <summary>An HTTP request through <c>event_route[xhttp:request]</c>; 404 when the route sends no reply.</summary>

@@ -16,6 +16,9 @@ public sealed class ControlSettings
     /// <summary>Address of the HTTP listener (JSON-RPC, /metrics). Loopback unless an operator says otherwise.</summary>
     public IPAddress HttpAddress { get; set; } = IPAddress.Loopback;
 
+    /// <summary>Clients allowed besides loopback (xhttp's <c>allow</c>); others are answered 403.</summary>
+    public List<IPNetwork> HttpAllow { get; } = [];
+
     /// <summary>HTTP port; null disables HTTP; 0 picks a free port (see <see cref="ControlPlane.HttpEndPoint"/>).</summary>
     public int? HttpPort { get; set; }
 
@@ -94,6 +97,8 @@ public sealed class ControlSettings
                     break;
                 case XhttpModule x:
                     s.HttpPort = x.Port;
+                    s.HttpAddress = x.ListenAddress;
+                    s.HttpAllow.AddRange(x.AllowedNetworks);
                     if (x.UrlSkip.Length > 0 || x.UrlMatch.Length > 0) s.XhttpRoutesUrl = x.RoutesUrl;
                     rpcPath = x.RpcPath;
                     s.MaxRequestBodySize = x.MaxBodySize;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Osprey.Core.Modules;
 using Osprey.Core.Pipeline;
@@ -23,6 +24,19 @@ public sealed class XhttpModule : ModuleBase
     /// <summary>Largest request body accepted, in bytes (Kamailio's buffer is similar in spirit).</summary>
     [ModParam("max_body_size")]
     public int MaxBodySize { get; set; } = 1024 * 1024;
+
+    /// <summary>Address of the control HTTP listener. Anything but loopback needs <see cref="Allow"/>.</summary>
+    [ModParam("address")]
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>Clients allowed on a non-loopback listener: addresses or networks (<c>10.0.0.0/8</c>), comma
+    /// separated. Others get 403; loopback clients are always allowed.</summary>
+    [ModParam("allow")]
+    public string Allow { get; set; } = "";
+
+    /// <summary>The parsed <see cref="Address"/> and <see cref="Allow"/> (after <see cref="Init"/>).</summary>
+    public IPAddress ListenAddress { get; private set; } = IPAddress.Loopback;
+    public IReadOnlyList<IPNetwork> AllowedNetworks { get; private set; } = [];
 
     /// <summary>URLs matching this regular expression do not go through event_route[xhttp:request] (they are
     /// served as without the route: /RPC, /metrics, else 404). Checked before <see cref="UrlMatch"/>.</summary>
@@ -60,6 +74,19 @@ public sealed class XhttpModule : ModuleBase
             return "xhttp: rpc_path must start with '/'";
         if (MaxBodySize < 1024)
             return "xhttp: max_body_size must be at least 1024";
+        if (!IPAddress.TryParse(Address, out var address))
+            return "xhttp: address must be an IP address, not '" + Address + "'";
+        ListenAddress = address;
+        var allowed = new List<IPNetwork>();
+        foreach (var part in Allow.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (IPNetwork.TryParse(part, out var net)) allowed.Add(net);
+            else if (IPAddress.TryParse(part, out var one)) allowed.Add(new IPNetwork(one, one.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            else return "xhttp: allow: '" + part + "' is not an address or network (10.0.0.0/8)";
+        }
+        AllowedNetworks = allowed;
+        if (!IPAddress.IsLoopback(address) && allowed.Count == 0)
+            return "xhttp: address " + Address + " opens RPC and metrics beyond this machine; list the clients allowed with modparam(\"xhttp\", \"allow\", \"10.0.0.0/8,192.0.2.7\")";
         try
         {
             _skip = UrlSkip.Length == 0 ? null : new System.Text.RegularExpressions.Regex(UrlSkip, System.Text.RegularExpressions.RegexOptions.CultureInvariant);

@@ -71,4 +71,27 @@ public sealed class ControlSettingsTests
         Assert.True(s.Server.Statistics.TryGet("core:rcv_requests", out var st));
         Assert.Equal(100, st.Read());
     }
+
+    [Fact]
+    public void A_non_loopback_http_listener_needs_an_allow_list_and_enforces_it()
+    {
+        var open = new XhttpModule { Address = "0.0.0.0" };
+        Assert.Contains("allow", open.Init());
+        Assert.Contains("not an address", new XhttpModule { Address = "0.0.0.0", Allow = "10.0.0.0/8, nonsense" }.Init());
+        Assert.Contains("IP address", new XhttpModule { Address = "localhost" }.Init());
+
+        var x = new XhttpModule { Address = "0.0.0.0", Allow = "10.0.0.0/8, 192.0.2.7" };
+        Assert.Null(x.Init());
+        var s = ControlSettings.FromModules([x]);
+        Assert.Equal(System.Net.IPAddress.Any, s.HttpAddress);
+        Assert.True(ControlPlane.Allowed(s, System.Net.IPAddress.Parse("10.20.30.40")));
+        Assert.True(ControlPlane.Allowed(s, System.Net.IPAddress.Parse("192.0.2.7")));
+        Assert.True(ControlPlane.Allowed(s, System.Net.IPAddress.Parse("::ffff:192.0.2.7")));
+        Assert.True(ControlPlane.Allowed(s, System.Net.IPAddress.Loopback));
+        Assert.False(ControlPlane.Allowed(s, System.Net.IPAddress.Parse("192.0.2.8")));
+        Assert.False(ControlPlane.Allowed(s, System.Net.IPAddress.Parse("11.0.0.1")));
+        Assert.False(ControlPlane.Allowed(s, null));
+        // The default listener is loopback only: nobody else is allowed.
+        Assert.False(ControlPlane.Allowed(new ControlSettings(), System.Net.IPAddress.Parse("10.0.0.1")));
+    }
 }
