@@ -163,6 +163,37 @@ public sealed class OspreyctlTests
     }
 
     [Fact]
+    public async Task Ul_show_reads_the_real_usrloc_module()
+    {
+        // Not a stand-in: the usrloc module's own ul.dump and ul.lookup answer.
+        var server = new SipServer(new CoreSettings(), new DefaultRouter());
+        var ul = new Osprey.Modules.Usrloc.UsrlocModule { Server = server };
+        Assert.Null(ul.Init());
+        var registry = new RpcRegistry();
+        registry.RegisterModule(ul);
+        await using var plane = await ControlPlane.StartAsync(server, new ControlSettings { HttpPort = 0 }, registry);
+        string url = "http://" + plane.HttpEndPoint + "/RPC";
+        try
+        {
+            var (exit, _, err) = await Ctl("rpc", "ul.add", "location", "carol", "sip:carol@192.0.2.9:5070", "600", "0.5", "--url", url);
+            Assert.True(exit == 0, err);
+            var (e1, all, err1) = await Ctl("ul", "show", "--url", url);
+            Assert.True(e1 == 0, err1);
+            Assert.Contains("carol", all);
+            Assert.Contains("sip:carol@192.0.2.9:5070", all);
+            Assert.Matches(@"\b(600|59\d)\b", all);
+            var (e2, one, err2) = await Ctl("ul", "show", "carol", "--url", url);
+            Assert.True(e2 == 0, err2);
+            Assert.Contains("sip:carol@192.0.2.9:5070", one);
+            Assert.Contains("0.5", one);
+        }
+        finally
+        {
+            ul.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task The_datagram_socket_works_as_well_as_http()
     {
         await using var s = await TestServer.StartAsync();
