@@ -40,7 +40,10 @@ public sealed partial class ControlToolsTests : IDisposable
         Directory.CreateDirectory(dir);
         string cfg = Path.Combine(dir, "osprey.cfg");
         File.WriteAllText(cfg, Config(dir, 5060)); // listen= is replaced by OspreyProcess's -l
-        return OspreyProcess.Start("-f", cfg);
+        var osprey = OspreyProcess.Start("-f", cfg);
+        string d = dir;
+        osprey.WaitFor(() => File.Exists(Path.Combine(d, "ctl.sock")) && File.Exists(Path.Combine(d, "rpc.fifo")), "the ctl socket and the FIFO");
+        return osprey;
     }
 
     private static async Task<string> Kamcmd(string socket, params string[] command)

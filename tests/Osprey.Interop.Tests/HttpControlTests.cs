@@ -50,7 +50,9 @@ public sealed class HttpControlTests : IDisposable
             }
             {{extra}}
             """);
-        return OspreyProcess.Start("-f", cfg);
+        var osprey = OspreyProcess.Start("-f", cfg);
+        osprey.WaitFor(() => OspreyProcess.Accepts(httpPort), "the HTTP control listener");
+        return osprey;
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> Post(int port, string body)

@@ -90,6 +90,36 @@ internal sealed class OspreyProcess : IDisposable
     /// <summary>A port free for both UDP and TCP on 127.0.0.1.</summary>
     public static int FreePort() => Osprey.Testing.TestPorts.Next();
 
+    /// <summary>
+    /// Waits until the control plane is up: SIP is answered before the control transports finish opening,
+    /// so a test using them waits for <paramref name="ready"/> (a socket file exists, a port accepts).
+    /// </summary>
+    public void WaitFor(Func<bool> ready, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!ready())
+        {
+            if (_process.HasExited) throw new InvalidOperationException("osprey exited: " + Log);
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(what + " did not come up: " + Log);
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static bool Accepts(int port)
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            s.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>SIGTERM, as systemd stops it; waits for the exit and returns its code.</summary>
     public int Terminate(TimeSpan timeout)
     {
