@@ -133,7 +133,7 @@ internal static class Program
             var modules = withModules.Script.Modules.Modules.Select(m => m.Instance).Distinct().ToList();
             var registry = new RpcRegistry();
             foreach (var m in modules) registry.RegisterModule(m);
-            RegisterReload(registry, withModules.Reload);
+            RegisterReload(registry, () => Reload(withModules, cl));
             try
             {
                 var controlSettings = ControlSettings.FromModules(modules);
@@ -168,7 +168,7 @@ internal static class Program
         {
             c.Cancel = true;
             if (script?.Router is not { } r) return;
-            var errs = r.Reload();
+            var errs = Reload(r, cl);
             if (errs.Count == 0) Logger.Process.Notice("core", "configuration reloaded");
             else Logger.Process.Error("core", "reload failed, running routes kept:\n" + string.Join("\n", errs));
         });
@@ -194,6 +194,14 @@ internal static class Program
         }
         Logger.Process.Sink.Dispose();
         return 0;
+    }
+
+    /// <summary>Recompiles the script; the new one's xlog level keeps the command line's -d raise.</summary>
+    private static IReadOnlyList<string> Reload(ScriptRouter router, CommandLine cl)
+    {
+        var errs = router.Reload();
+        if (errs.Count == 0) router.Script.Log.Level += cl.DebugRaise;
+        return errs;
     }
 
     /// <summary>cfg.reload: the script recompiled and swapped in, as SIGHUP does.</summary>

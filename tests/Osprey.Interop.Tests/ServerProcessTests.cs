@@ -112,7 +112,19 @@ public sealed partial class ServerProcessTests : IDisposable
         var line = osprey.Log.Split('\n').First(l => l.Contains("request OPTIONS", StringComparison.Ordinal));
         Assert.StartsWith("\u001b[36m 0(" + osprey.Pid + ") INFO: <script>: request OPTIONS", line);
         Assert.EndsWith("\u001b[0m", line.TrimEnd('\r'));
+
+        // A reload (SIGHUP) keeps the raised level: the next request's INFO line is still written.
+        int before = InfoLines(osprey.Log);
+        using (var hup = Process.Start("kill", ["-HUP", osprey.Pid.ToString(CultureInfo.InvariantCulture)]))
+            hup!.WaitForExit(5000);
+        osprey.WaitFor(() => osprey.Log.Contains("configuration reloaded", StringComparison.Ordinal), "the reload");
+        using var ua = new TestUa();
+        ua.Send(osprey.Port, TestUa.Options("sip:127.0.0.1:" + osprey.Port, "after-reload", ua.Port));
+        Assert.NotNull(ua.Receive(TimeSpan.FromSeconds(10)));
+        osprey.WaitFor(() => InfoLines(osprey.Log) > before, "an INFO line after the reload");
     }
+
+    private static int InfoLines(string log) => log.Split('\n').Count(l => l.Contains("INFO: <script>: request OPTIONS", StringComparison.Ordinal));
 
     [Fact]
     public void The_pid_file_is_written_and_removed_at_shutdown()
