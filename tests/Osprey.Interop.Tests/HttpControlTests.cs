@@ -211,4 +211,53 @@ public sealed class HttpControlTests : IDisposable
         AssertValidResponse("core.version", 7, status, r);
         Assert.StartsWith("osprey ", r.GetProperty("result").GetString());
     }
+
+    /// <summary>A scrape in Prometheus' text format, every line checked: sample name → value.</summary>
+    private static async Task<Dictionary<string, double>> Scrape(int httpPort)
+    {
+        using var resp = await Http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
+        Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+        Assert.StartsWith("text/plain", resp.Content.Headers.ContentType!.ToString());
+        var samples = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var line in (await resp.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.StartsWith('#'))
+            {
+                Assert.Matches(@"^# (HELP \S+ .*|TYPE \S+ (counter|gauge))$", line);
+                continue;
+            }
+            int sp = line.LastIndexOf(' ');
+            Assert.True(sp > 0, line);
+            Assert.Matches(@"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$", line[..sp]);
+            samples[line[..sp]] = double.Parse(line[(sp + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return samples;
+    }
+
+    [Fact]
+    public async Task Prometheus_counters_move_as_SIPp_traffic_flows()
+    {
+        int httpPort = Osprey.Testing.TestPorts.Next();
+        using var osprey = Start(httpPort, "");
+        var before = await Scrape(httpPort);
+        var dir = Directory.CreateTempSubdirectory("osprey-prom-sipp-").FullName;
+        try
+        {
+            string P(int p) => p.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using var sipp = Sipp.Start(dir, "-sf", Sipp.Scenario("options.xml"), "-i", "127.0.0.1", "-p", P(Osprey.Testing.TestPorts.Next()),
+                "-m", "300", "-r", "150", "-timeout", "30s", "-trace_stat", $"127.0.0.1:{osprey.Port}");
+            Assert.Equal(0, sipp.Wait(TimeSpan.FromSeconds(60)));
+            Assert.Equal(300, Sipp.Count(Sipp.LastStats(dir), "SuccessfulCall(C)"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        var after = await Scrape(httpPort);
+        Assert.True(after["osprey_core_rcv_requests_options"] - before["osprey_core_rcv_requests_options"] >= 300);
+        Assert.True(after["osprey_core_rcv_requests"] - before["osprey_core_rcv_requests"] >= 300);
+        Assert.True(after["osprey_sl_sent_replies"] - before["osprey_sl_sent_replies"] >= 300);
+        Assert.True(after["osprey_sl__2xx_replies"] - before["osprey_sl__2xx_replies"] >= 300);
+        Assert.True(after["osprey_transport_udp_datagrams_received_total"] - before["osprey_transport_udp_datagrams_received_total"] >= 300);
+    }
 }
