@@ -139,6 +139,7 @@ public sealed partial class TransactionLayer
             var fctx = RequestContext(tx);
             var reply = best >= 0 ? tx.Branches[best].FinalReply : null;
             RunRoute(RouteTypes.Failure, failureRoute, fctx, tx, best, reply, best >= 0 ? tx.Branches[best].Status : 0);
+            tx.SavedFlags = fctx.Flags; // setflag() in the failure route holds for the rest of the transaction (acc)
             if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
             best = SelectBest(tx);
         }
@@ -225,6 +226,6 @@ public sealed partial class TransactionLayer
         using var bytes = ed.Apply(ensureContentLength: tx.Local.Protocol.IsReliable());
         Interlocked.Increment(ref Stats.RplRelayed);
         Server.Stats.FwdReplies.Increment();
-        SendUpstream(tx, bytes.Span, status, reply.To.Tag);
+        SendUpstream(tx, bytes.Span, status, reply.To.Tag, local: false);
     }
 }
