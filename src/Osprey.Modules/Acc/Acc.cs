@@ -130,25 +130,25 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
     {
         if (!_compiled)
         {
-            if (ParseExtra(LogExtra, "log_extra", null, out _extra) is { } e1) return "acc: " + e1;
-            if (ParseExtra(DbExtra, "db_extra", null, out _dbExtra) is { } e2) return "acc: " + e2;
+            if (ParseExtra(LogExtra, "log_extra", null, out _extra) is { } e1) return e1;
+            if (ParseExtra(DbExtra, "db_extra", null, out _dbExtra) is { } e2) return e2;
         }
         var fixedColumns = new[] { MethodColumn, FromTagColumn, ToTagColumn, CallIdColumn, SipCodeColumn, SipReasonColumn, TimeColumn };
         _accColumns = [.. fixedColumns, .. Names(_dbExtra)];
         _missedColumns = _accColumns;
         if (!string.IsNullOrEmpty(DbUrl))
         {
-            if (!Database.TryOpen(DbUrl, out var db, out var why)) return "acc: db_url: " + why;
+            if (!Database.TryOpen(DbUrl, out var db, out var why)) return "db_url: " + why;
             if (CheckTables(db) is { } problem)
             {
                 db.Dispose();
-                return "acc: " + problem;
+                return problem;
             }
             _writer = new AccDbWriter(db, line => Log.Write(-1, LogFacility, line));
         }
         else if (DbFlag >= 0 || DbMissedFlag >= 0)
         {
-            return "acc: db_flag or db_missed_flag is set but db_url is empty";
+            return "db_flag or db_missed_flag is set but db_url is empty";
         }
         if (Tm is not null) Tm.ReplySent = OnReplySent;
         return null;

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Osprey.Interop.Tests.Support;
+
+/// <summary>The end-to-end tests' database: a SQLite file, or "kamailio_interop" on the test servers.</summary>
+internal static class InteropDatabases
+{
+    public static string Url(string backend, string dir) => Osprey.Testing.TestDatabaseUrls.For(backend, dir, "kamailio_interop");
+}
+
+/// <summary>Runs the real <c>ospreyctl</c> (built next to the tests) to completion.</summary>
+internal static class Ospreyctl
+{
+    public static string Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ospreyctl.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var so = p.StandardOutput.ReadToEndAsync();
+        var se = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60000))
+        {
+            p.Kill(true);
+            Assert.Fail("ospreyctl " + string.Join(' ', args) + " did not finish");
+        }
+        Assert.True(p.ExitCode == 0, "ospreyctl " + string.Join(' ', args) + " exited " + p.ExitCode + ": " + se.Result + so.Result);
+        return so.Result;
+    }
+}
+
+/// <summary>SIP users u1..uN with passwords, as an <c>ospreyctl add --from</c> file and a SIPp injection
+/// file whose lines are <c>user;password;callee</c> (user i calls user i+1).</summary>
+internal sealed class SipUsers
+{
+    public SipUsers(string dir, int count, string domain)
+    {
+        Count = count;
+        var add = new StringBuilder();
+        var csv = new StringBuilder("SEQUENTIAL\n");
+        for (int i = 1; i <= count; i++)
+        {
+            string u = "u" + i.ToString(CultureInfo.InvariantCulture), pw = "pw" + i.ToString(CultureInfo.InvariantCulture) + "-x";
+            add.Append(u).Append('@').Append(domain).Append(' ').Append(pw).Append('\n');
+            csv.Append(u).Append(';').Append(pw).Append(";u").Append((i % count + 1).ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        AddFile = Path.Combine(dir, "users.txt");
+        Csv = Path.Combine(dir, "users.csv");
+        File.WriteAllText(AddFile, add.ToString());
+        File.WriteAllText(Csv, csv.ToString());
+    }
+
+    public int Count { get; }
+    public string AddFile { get; }
+    public string Csv { get; }
+}
+
+/// <summary>SIGTERM, the clean stop a service manager sends.</summary>
+internal static class Signals
+{
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    public static void Terminate(int pid) => Assert.Equal(0, kill(pid, 15));
+}
