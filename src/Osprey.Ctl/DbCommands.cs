@@ -14,11 +14,10 @@ namespace Osprey.Ctl;
 /// </summary>
 internal static class DbCommands
 {
-    public const string DefaultDbUrl = "sqlite:///var/lib/osprey/osprey.db";
 
     public static void Add(RootCommand root, TextWriter output, TextWriter error)
     {
-        var dbUrl = new Option<string?>("--db-url") { Description = "database URL (default $OSPREY_DB_URL or " + DefaultDbUrl + ")", Recursive = true };
+        var dbUrl = new Option<string?>("--db-url") { Description = "database URL (default: $OSPREY_DB_URL, else the SQLite file the embedded configuration uses: /var/lib/osprey/osprey.db when writable, else ~/.local/share/osprey/osprey.db)", Recursive = true };
         var db = new Command("db", "create, drop or migrate Kamailio's schema (tables and their versions)");
         db.Options.Add(dbUrl);
         foreach (var (name, help) in new[] { ("create", "create every table Osprey's modules use"), ("drop", "drop those tables"), ("migrate", "create missing tables, report version differences") })
@@ -60,13 +59,13 @@ internal static class DbCommands
             {
                 if (d.Select(KamailioSchema.Subscriber.Name, ["username"], Where(u, dom)).Count > 0)
                 {
-                    error.WriteLine("ospreyctl: " + u + "@" + dom + " already exists (use passwd)");
+                    error.WriteLine("ospreyctl: " + Named(u, dom) + " already exists (use passwd)");
                     return 1;
                 }
                 d.Insert(KamailioSchema.Subscriber.Name, Credentials(u, dom, pw, withKeys: true));
-                output.WriteLine("added " + u + "@" + dom);
+                output.WriteLine("added " + Named(u, dom) + (dom.Length == 0 ? " (no domain: for configurations with use_domain 0, as the embedded default)" : ""));
                 return 0;
-            });
+            }, create: true, domainOptional: true);
         });
         root.Subcommands.Add(add);
 
@@ -74,20 +73,20 @@ internal static class DbCommands
         passwd.SetAction(p => WithUser(p.GetValue(user)!, p.GetValue(domain), p.GetValue(dbUrl), error, (d, u, dom) =>
         {
             int n = d.Update(KamailioSchema.Subscriber.Name, Where(u, dom), Credentials(u, dom, p.GetValue(password)!, withKeys: false));
-            if (n == 0) { error.WriteLine("ospreyctl: no subscriber " + u + "@" + dom); return 1; }
-            output.WriteLine("password changed for " + u + "@" + dom);
+            if (n == 0) { error.WriteLine("ospreyctl: no subscriber " + Named(u, dom)); return 1; }
+            output.WriteLine("password changed for " + Named(u, dom));
             return 0;
-        }));
+        }, domainOptional: true));
         root.Subcommands.Add(passwd);
 
         var rm = new Command("rm", "remove a subscriber") { user, domain, dbUrl };
         rm.SetAction(p => WithUser(p.GetValue(user)!, p.GetValue(domain), p.GetValue(dbUrl), error, (d, u, dom) =>
         {
             int n = d.Delete(KamailioSchema.Subscriber.Name, Where(u, dom));
-            if (n == 0) { error.WriteLine("ospreyctl: no subscriber " + u + "@" + dom); return 1; }
-            output.WriteLine("removed " + u + "@" + dom);
+            if (n == 0) { error.WriteLine("ospreyctl: no subscriber " + Named(u, dom)); return 1; }
+            output.WriteLine("removed " + Named(u, dom));
             return 0;
-        }));
+        }, domainOptional: true));
         root.Subcommands.Add(rm);
 
         AddAddressAndDomain(root, dbUrl, output, error);
@@ -112,9 +111,9 @@ internal static class DbCommands
             var line = lines[i].Trim();
             if (line.Length == 0 || line[0] == '#') continue;
             var parts = line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (parts.Length != 2 || !SplitUser(parts[0], domainOpt, out var u, out var dom))
+            if (parts.Length != 2 || (!SplitUser(parts[0], domainOpt, out var u, out var dom) && u.Length == 0))
             {
-                error.WriteLine("ospreyctl: " + file + ":" + (i + 1) + ": expected 'user@domain password' (or --domain)");
+                error.WriteLine("ospreyctl: " + file + ":" + (i + 1) + ": expected 'user[@domain] password'");
                 return 2;
             }
             users.Add((u, dom, parts[1]));
@@ -125,7 +124,7 @@ internal static class DbCommands
             {
                 if (d.Select(KamailioSchema.Subscriber.Name, ["username"], Where(u, dom)).Count > 0)
                 {
-                    error.WriteLine("ospreyctl: " + u + "@" + dom + " already exists (use passwd); nothing added");
+                    error.WriteLine("ospreyctl: " + Named(u, dom) + " already exists (use passwd); nothing added");
                     return 1;
                 }
             }
@@ -135,7 +134,7 @@ internal static class DbCommands
             });
             output.WriteLine("added " + users.Count + " subscriber(s)");
             return 0;
-        });
+        }, createSqlite: true);
     }
 
     /// <summary>ospreyctl address add|rm|show (what <c>kamctl address</c> does): the permissions module's
@@ -180,7 +179,7 @@ internal static class DbCommands
                 new DbField("port", p.GetValue(port) ?? 0), new DbField("tag", p.GetValue(tag))]);
             output.WriteLine("added " + addr + "/" + prefix + " to group " + p.GetValue(grp) + " (running servers: ospreyctl rpc permissions.addressReload)");
             return 0;
-        }));
+        }, createSqlite: true));
         address.Subcommands.Add(aAdd);
         var aRm = new Command("rm", "remove an address from a group") { grp, ip };
         aRm.SetAction(p => WithDb(p.GetValue(dbUrl), error, d =>
@@ -218,7 +217,7 @@ internal static class DbCommands
             d.Insert(KamailioSchema.Domain.Name, [new DbField("domain", dom), new DbField("did", dom), new DbField("last_modified", DateTime.UtcNow)]);
             output.WriteLine("added domain " + dom + " (running servers: ospreyctl rpc domain.reload)");
             return 0;
-        }));
+        }, createSqlite: true));
         domainCmd.Subcommands.Add(dAdd);
         var dRm = new Command("rm", "remove a local domain") { name };
         dRm.SetAction(p => WithDb(p.GetValue(dbUrl), error, d =>
@@ -268,15 +267,20 @@ internal static class DbCommands
     private static string Md5Hex(string s) => Convert.ToHexStringLower(MD5.HashData(Encoding.UTF8.GetBytes(s)));
 #pragma warning restore CA5351
 
-    private static int WithUser(string userArg, string? domainOpt, string? url, TextWriter error, Func<Database, string, string, int> action)
+    /// <param name="domainOptional">add: a user without a domain gets an empty one (matched by
+    /// configurations with auth_db use_domain 0, such as the embedded default).</param>
+    private static int WithUser(string userArg, string? domainOpt, string? url, TextWriter error, Func<Database, string, string, int> action,
+        bool create = false, bool domainOptional = false)
     {
-        if (!SplitUser(userArg, domainOpt, out var user, out var domain))
+        if (!SplitUser(userArg, domainOpt, out var user, out var domain) && !(domainOptional && user.Length > 0))
         {
             error.WriteLine("ospreyctl: give the user as user@domain, or --domain, or set SIP_DOMAIN");
             return 2;
         }
-        return WithDb(url, error, d => action(d, user, domain));
+        return WithDb(url, error, d => action(d, user, domain), create);
     }
+
+    private static string Named(string user, string domain) => domain.Length == 0 ? user : user + "@" + domain;
 
     private static bool SplitUser(string userArg, string? domainOpt, out string user, out string domain)
     {
@@ -286,14 +290,30 @@ internal static class DbCommands
         return user.Length > 0 && domain.Length > 0;
     }
 
-    private static int WithDb(string? url, TextWriter error, Func<Database, int> action)
+    /// <param name="createSqlite">First use of a SQLite file (a newcomer's <c>ospreyctl add alice secret</c>
+    /// before the server ever ran): create the file and its schema, as the server does.</param>
+    private static int WithDb(string? url, TextWriter error, Func<Database, int> action, bool createSqlite = false)
     {
-        url ??= Environment.GetEnvironmentVariable("OSPREY_DB_URL") ?? DefaultDbUrl;
-        if (!Database.TryOpen(url, out var d, out var why))
+        url ??= DbUrl.DefaultUrl();
+        if (!DbUrl.TryParse(url, out var parsed, out var why))
         {
             error.WriteLine("ospreyctl: --db-url " + url + ": " + why);
             return 2;
         }
+        if (createSqlite)
+        {
+            try
+            {
+                var created = SchemaCreator.CreateIfNewSqlite(parsed);
+                if (created.Count > 0) error.WriteLine("ospreyctl: created the database " + parsed.Display + " (" + created.Count + " tables)");
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
+            {
+                error.WriteLine("ospreyctl: cannot create " + parsed.Display + ": " + ex.Message);
+                return 1;
+            }
+        }
+        var d = Database.Open(parsed);
         using var owned = d;
         try
         {

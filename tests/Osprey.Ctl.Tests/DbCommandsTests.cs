@@ -44,7 +44,11 @@ public class DbCommandsTests
 
             Assert.Equal(0, (await Ctl("rm", "alice@example.com", "--db-url", url)).Code);
             Assert.Equal(1, (await Ctl("rm", "alice@example.com", "--db-url", url)).Code);
-            Assert.Equal(2, (await Ctl("add", "nodomain", "pw", "--db-url", url)).Code);
+            // no domain: an empty one, which configurations with use_domain 0 (the embedded default) match
+            Assert.Equal(0, (await Ctl("add", "nodomain", "pw", "--db-url", url)).Code);
+            using (var db = Open(url)) Assert.Equal("", db.Select("subscriber", ["domain"], [DbCondition.Eq("username", "nodomain")])[0].GetString(0));
+            Assert.Equal(0, (await Ctl("passwd", "nodomain", "pw2", "--db-url", url)).Code);
+            Assert.Equal(0, (await Ctl("rm", "nodomain", "--db-url", url)).Code);
         }
         finally
         {
@@ -75,8 +79,30 @@ public class DbCommandsTests
             File.WriteAllText(file, "carol@example.com pw\nalice@example.com again\n");
             Assert.Equal(1, (await Ctl("add", "--from", file, "--db-url", url)).Code);
             using (var db = Open(url)) Assert.Empty(db.Select("subscriber", ["id"], [DbCondition.Eq("username", "carol")]));
-            File.WriteAllText(file, "dave\n");
+            File.WriteAllText(file, "dave\n"); // no password
             Assert.Equal(2, (await Ctl("add", "--from", file, "--db-url", url)).Code);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task Add_on_a_new_sqlite_file_creates_the_file_and_the_schema()
+    {
+        var dir = Directory.CreateTempSubdirectory("ospreyctl-db-").FullName;
+        try
+        {
+            string url = "sqlite://" + Path.Combine(dir, "new", "osprey.db");
+            var r = await Ctl("add", "alice", "secret", "--db-url", url);
+            Assert.Equal(0, r.Code);
+            Assert.Contains("created the database", r.Err, StringComparison.Ordinal);
+            using var db = Open(url);
+            Assert.Equal(7, db.TableVersion("subscriber"));
+            Assert.Equal(9, db.TableVersion("location"));
+            Assert.Single(db.Select("subscriber", ["password"], [DbCondition.Eq("username", "alice")]));
         }
         finally
         {

@@ -4,7 +4,7 @@ using Osprey.Interop.Tests.Support;
 namespace Osprey.Interop.Tests;
 
 /// <summary>Debian's kamailio.cfg (Kamailio 5.6.3's /etc/kamailio/kamailio.cfg, copied into TestData
-/// unmodified), with real SIPp peers.</summary>
+/// unmodified), with real SIPp peers. The embedded default configuration: EmbeddedDefaultConfigTests.</summary>
 public class DefaultConfigCallTests
 {
     private static string DefaultConfig => Path.Combine(AppContext.BaseDirectory, "TestData", "debian-kamailio.cfg");
@@ -13,15 +13,6 @@ public class DefaultConfigCallTests
     public void Registered_callee_is_reached_through_the_stateful_proxy()
     {
         using var osprey = OspreyProcess.Start("-f", DefaultConfig);
-        RegisterAndCall(osprey);
-    }
-
-    /// <summary>osprey started with no configuration runs its embedded default (examples/osprey.cfg):
-    /// a registrar and stateful proxy a newcomer's phones can use at once.</summary>
-    [Fact]
-    public void Embedded_default_configuration_registers_and_routes_calls()
-    {
-        using var osprey = OspreyProcess.Start("--default-config");
         RegisterAndCall(osprey);
     }
 

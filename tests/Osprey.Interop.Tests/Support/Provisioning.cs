@@ -32,20 +32,26 @@ internal static class Ospreyctl
     }
 }
 
-/// <summary>SIP users u1..uN with passwords, as an <c>ospreyctl add --from</c> file and a SIPp injection
-/// file whose lines are <c>user;password;callee</c> (user i calls user i+1).</summary>
+/// <summary>SIP users with passwords, as an <c>ospreyctl add --from</c> file and a SIPp injection file
+/// whose lines are <c>user;password;callee</c> (each user calls the next one).</summary>
 internal sealed class SipUsers
 {
+    /// <summary>Users u1..uN with passwords pw1-x..pwN-x.</summary>
     public SipUsers(string dir, int count, string domain)
+        : this(dir, domain, Enumerable.Range(1, count).Select(i => ("u" + i.ToString(CultureInfo.InvariantCulture), "pw" + i.ToString(CultureInfo.InvariantCulture) + "-x")).ToArray())
     {
-        Count = count;
+    }
+
+    public SipUsers(string dir, string domain, params (string User, string Password)[] users)
+    {
+        Count = users.Length;
         var add = new StringBuilder();
         var csv = new StringBuilder("SEQUENTIAL\n");
-        for (int i = 1; i <= count; i++)
+        for (int i = 0; i < users.Length; i++)
         {
-            string u = "u" + i.ToString(CultureInfo.InvariantCulture), pw = "pw" + i.ToString(CultureInfo.InvariantCulture) + "-x";
+            var (u, pw) = users[i];
             add.Append(u).Append('@').Append(domain).Append(' ').Append(pw).Append('\n');
-            csv.Append(u).Append(';').Append(pw).Append(";u").Append((i % count + 1).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            csv.Append(u).Append(';').Append(pw).Append(';').Append(users[(i + 1) % users.Length].User).Append('\n');
         }
         AddFile = Path.Combine(dir, "users.txt");
         Csv = Path.Combine(dir, "users.csv");
