@@ -72,7 +72,9 @@ public sealed partial class DebianConfigDatabaseTests : IDisposable
         }
         const string domain = "example.test"; // served only because the domain table names it
         var users = new SipUsers(_dir, 60, domain);
+        var busy = new SipUsers(_dir, domain, "busy", ("carol", "c4rol-pw")); // carol calls carol, who is busy
         Ospreyctl.Run("add", "--from", users.AddFile, "--db-url", url);
+        Ospreyctl.Run("add", "carol@" + domain, "c4rol-pw", "--db-url", url);
         Ospreyctl.Run("domain", "add", domain, "--db-url", url);
         Ospreyctl.Run("address", "add", "1", "127.0.0.2", "--db-url", url);
         using var osprey = OspreyProcess.Start(Defines(backend, url, "WITH_AUTH", "WITH_USRLOCDB", "WITH_ACCDB", "WITH_IPAUTH", "WITH_MULTIDOMAIN"));
@@ -82,6 +84,8 @@ public sealed partial class DebianConfigDatabaseTests : IDisposable
         sip.WrongPasswordsAreRefused(users, 5);
         sip.AuthenticatedCalls(users, 30);
         sip.TrustedAddressCalls(users, 20); // from 127.0.0.2, no credentials
+        sip.RegisterAll(busy, busy: true);
+        sip.BusyCalls(busy, 5); // 486: missed calls (the cfg sets FLT_ACCMISSED after lookup)
 
         // a clean stop (SIGTERM) writes whatever accounting is still queued
         Signals.Terminate(osprey.Pid);
@@ -110,6 +114,14 @@ public sealed partial class DebianConfigDatabaseTests : IDisposable
         }
         Assert.Equal(20, invites.Count(r => r.GetString(3) == "gateway" && r.GetString(5) == "127.0.0.2"));
         Assert.All(rows, r => Assert.InRange(r.GetDateTime(10), DateTime.UtcNow.AddMinutes(-10), DateTime.UtcNow.AddMinutes(1)));
+
+        var missed = check.Select("missed_calls", ["method", "sip_code", "sip_reason", "src_user", "dst_ouser", "src_ip", "to_tag"]);
+        Assert.Equal(5, missed.Count);
+        Assert.All(missed, r =>
+        {
+            Assert.Equal(["INVITE", "486", "Busy Here", "carol", "carol", "127.0.0.1"], Enumerable.Range(0, 6).Select(i => r.GetString(i)));
+            Assert.NotEqual("", r.GetString(6)); // the busy phone's To tag
+        });
     }
 
     private static Database Open(string url)

@@ -49,7 +49,7 @@ public sealed class EmbeddedDefaultConfigTests : IDisposable
             Assert.True(r.IndexOf(HeaderId.ProxyAuthenticate) >= 0);
         }
 
-        var users = new SipUsers(_dir, domain, ("alice", "secret"), ("bob", "b0b-pw"));
+        var users = new SipUsers(_dir, domain, "users", ("alice", "secret"), ("bob", "b0b-pw"));
         using var sip = new Phones(_dir, osprey, domain);
         sip.RegisterAll(users);
         sip.WrongPasswordsAreRefused(users, 2);

@@ -9,8 +9,8 @@ namespace Osprey.Interop.Tests.Support;
 /// </summary>
 internal sealed class Phones(string dir, OspreyProcess osprey, string domain) : IDisposable
 {
-    private readonly int _uasPort = OspreyProcess.FreePort();
-    private Sipp? _uas;
+    private readonly int _uasPort = OspreyProcess.FreePort(), _busyPort = OspreyProcess.FreePort();
+    private Sipp? _uas, _busy;
     private int _run;
 
     private string Target => "127.0.0.1:" + P(osprey.Port);
@@ -18,11 +18,11 @@ internal sealed class Phones(string dir, OspreyProcess osprey, string domain) : 
     private static string P(int n) => n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Runs one SIPp scenario to the end; returns its last statistics row.</summary>
-    private Dictionary<string, string> Run(string scenario, string localIp, int calls, int rate, SipUsers users)
+    private Dictionary<string, string> Run(string scenario, string localIp, int calls, int rate, SipUsers users, int contactPort = 0)
     {
         var runDir = Path.Combine(dir, "sipp" + P(++_run));
         Directory.CreateDirectory(runDir);
-        using var sipp = Sipp.Start(runDir, "-sf", Sipp.Scenario(scenario), "-inf", users.Csv, "-key", "domain", domain, "-key", "contact_port", P(_uasPort),
+        using var sipp = Sipp.Start(runDir, "-sf", Sipp.Scenario(scenario), "-inf", users.Csv, "-key", "domain", domain, "-key", "contact_port", P(contactPort > 0 ? contactPort : _uasPort),
             "-i", localIp, "-p", P(OspreyProcess.FreePort()), "-m", P(calls), "-r", P(rate), "-timeout", "60s", "-trace_stat", "-trace_err", Target);
         int rc = sipp.Wait(TimeSpan.FromSeconds(90));
         var errors = Directory.GetFiles(runDir, "*_errors.log");
@@ -37,8 +37,22 @@ internal sealed class Phones(string dir, OspreyProcess osprey, string domain) : 
 
     private static string Tail(string log) => log.Length > 6000 ? log[^6000..] : log;
 
-    /// <summary>Every user registers: challenged with 401, accepted with 200.</summary>
-    public void RegisterAll(SipUsers users) => Run("reg-digest.xml", "127.0.0.1", users.Count, 100, users);
+    /// <summary>Every user registers: challenged with 401, accepted with 200. With <paramref name="busy"/>
+    /// their contact is a SIPp UAS that answers every call 486 Busy Here.</summary>
+    public void RegisterAll(SipUsers users, bool busy = false) => Run("reg-digest.xml", "127.0.0.1", users.Count, 100, users, busy ? _busyPort : 0);
+
+    /// <summary>Authenticated calls to users registered with <c>busy</c>: 486 comes back to the caller.</summary>
+    public void BusyCalls(SipUsers users, int count)
+    {
+        if (_busy is null)
+        {
+            var busyDir = Path.Combine(dir, "busy");
+            Directory.CreateDirectory(busyDir);
+            _busy = Sipp.Start(busyDir, "-sf", Sipp.Scenario("busy-uas.xml"), "-i", "127.0.0.1", "-p", P(_busyPort), "-timeout", "300s");
+            Thread.Sleep(300);
+        }
+        Run("call-digest-busy-uac.xml", "127.0.0.1", count, 20, users);
+    }
 
     /// <summary>Users answer the challenge with a wrong password: 401 or 403, never 200.</summary>
     public void WrongPasswordsAreRefused(SipUsers users, int count) => Run("reg-wrong-password.xml", "127.0.0.1", count, 50, users);
@@ -66,5 +80,9 @@ internal sealed class Phones(string dir, OspreyProcess osprey, string domain) : 
         Thread.Sleep(300);
     }
 
-    public void Dispose() => _uas?.Dispose();
+    public void Dispose()
+    {
+        _uas?.Dispose();
+        _busy?.Dispose();
+    }
 }

@@ -38,11 +38,12 @@ internal sealed class SipUsers
 {
     /// <summary>Users u1..uN with passwords pw1-x..pwN-x.</summary>
     public SipUsers(string dir, int count, string domain)
-        : this(dir, domain, Enumerable.Range(1, count).Select(i => ("u" + i.ToString(CultureInfo.InvariantCulture), "pw" + i.ToString(CultureInfo.InvariantCulture) + "-x")).ToArray())
+        : this(dir, domain, "users", Enumerable.Range(1, count).Select(i => ("u" + i.ToString(CultureInfo.InvariantCulture), "pw" + i.ToString(CultureInfo.InvariantCulture) + "-x")).ToArray())
     {
     }
 
-    public SipUsers(string dir, string domain, params (string User, string Password)[] users)
+    /// <param name="name">Names the files (several sets in one directory).</param>
+    public SipUsers(string dir, string domain, string name, params (string User, string Password)[] users)
     {
         Count = users.Length;
         var add = new StringBuilder();
@@ -53,8 +54,8 @@ internal sealed class SipUsers
             add.Append(u).Append('@').Append(domain).Append(' ').Append(pw).Append('\n');
             csv.Append(u).Append(';').Append(pw).Append(';').Append(users[(i + 1) % users.Length].User).Append('\n');
         }
-        AddFile = Path.Combine(dir, "users.txt");
-        Csv = Path.Combine(dir, "users.csv");
+        AddFile = Path.Combine(dir, name + ".txt");
+        Csv = Path.Combine(dir, name + ".csv");
         File.WriteAllText(AddFile, add.ToString());
         File.WriteAllText(Csv, csv.ToString());
     }
