@@ -150,7 +150,11 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
         {
             return "db_flag or db_missed_flag is set but db_url is empty";
         }
-        if (Tm is not null) Tm.ReplySent = OnReplySent;
+        if (Tm is not null)
+        {
+            Tm.ReplySent = OnReplySent;
+            Tm.BranchesFailed = OnBranchesFailed;
+        }
         return null;
     }
 
@@ -229,6 +233,28 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
 
     /// <summary>Waits until every queued database row is written (tests, RPC).</summary>
     public bool WaitDbWritten(TimeSpan timeout) => _writer?.WaitWritten(timeout) ?? true;
+
+    // tm: every branch of the transaction failed, before the failure route. A missed call is accounted
+    // now and its flags reset, as Kamailio does: a failure route that forks again sets them again to
+    // account the next attempt too; otherwise the final reply does not account it a second time.
+    private void OnBranchesFailed(Transaction tx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag, bool local)
+    {
+        if (tx.RequestMethod != SipMethod.Invite || status < 300) return;
+        ulong f = tx.Flags;
+        bool log = IsSet(f, LogMissedFlag), db = _writer is not null && IsSet(f, DbMissedFlag);
+        if (!log && !db) return;
+        if (Tm is not { } tm) return;
+        var ctx = tm.Layer.RequestContext(tx);
+        string code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string why = local || reason.IsEmpty ? ReasonPhrases.For(status) : Encoding.UTF8.GetString(reason);
+        var tag = toTag.IsEmpty ? ctx.Message.To.Tag : toTag;
+        if (log) Write(AccEvent.Missed, ctx, code, why, tag);
+        if (db) Enqueue(_missedTableFormat?.Format(ctx) ?? DbTableMissedCalls, _missedColumns, ctx, code, why, tag);
+        ulong mask = 0;
+        if ((uint)LogMissedFlag <= 63) mask |= 1UL << LogMissedFlag;
+        if ((uint)DbMissedFlag <= 63) mask |= 1UL << DbMissedFlag;
+        tx.ResetFlags(mask);
+    }
 
     // tm: a reply that ends a transaction went upstream (called with the transaction's lock held)
     private void OnReplySent(Transaction tx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag, bool local)

@@ -110,6 +110,9 @@ public sealed class Transaction
     /// local reply left them.</summary>
     public ulong Flags => SavedFlags;
 
+    /// <summary>Clears flags of the transaction (acc resets the missed-call flags once it accounted a failure).</summary>
+    public void ResetFlags(ulong mask) => SavedFlags &= ~mask;
+
     /// <summary>The method of the transaction's request.</summary>
     public SipMethod RequestMethod => Method;
 

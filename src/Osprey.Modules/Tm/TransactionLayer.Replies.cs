@@ -133,6 +133,13 @@ public sealed partial class TransactionLayer
     {
         if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
         int best = SelectBest(tx);
+        if (best >= 0 && BranchesFailed is { } failed)
+        {
+            // Kamailio's TMCB_ON_FAILURE: every branch failed, before the failure route (acc's missed calls)
+            var loser = tx.Branches[best];
+            var reply = loser.FinalReply;
+            failed(tx, loser.Status, reply is null ? default : reply.ReasonRange.Of(reply.Span), reply is null ? default : reply.To.Tag, reply is null);
+        }
         if (tx.OnFailure is string failureRoute)
         {
             tx.OnFailure = null; // armed again only by t_on_failure inside the route

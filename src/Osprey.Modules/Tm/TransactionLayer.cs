@@ -63,6 +63,11 @@ public sealed partial class TransactionLayer : ITransactionLayer
     /// <c>local</c> tells a reply this server generated (t_reply, timeout) from a relayed one.</summary>
     public FinalReplyHandler? ReplySent { get; set; }
 
+    /// <summary>Called, with the transaction's lock held, when every branch has failed, before the failure
+    /// route runs (Kamailio's TMCB_ON_FAILURE): the best failure's status, reason and To tag (empty
+    /// reason and tag for a failure tm made itself, such as a timeout). acc accounts missed calls here.</summary>
+    public FinalReplyHandler? BranchesFailed { get; set; }
+
     /// <summary>Transactions in the table (tm.stats "current").</summary>
     public int Count => Table.Count;
 

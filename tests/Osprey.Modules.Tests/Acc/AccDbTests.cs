@@ -159,6 +159,42 @@ public sealed class AccDbTests : IDisposable
         acc.Stop();
     }
 
+    [Theory]
+    [InlineData(true, 2)]
+    [InlineData(false, 1)]
+    public void Serial_forking_accounts_each_failed_attempt_when_the_failure_route_sets_the_missed_flag_again(bool setAgain, int rows)
+    {
+        var url = ModuleTestDatabases.Url("sqlite", _dir);
+        var db = CreateTables(url, withExtraColumns: false);
+        var (h, acc) = Proxy(url);
+        h.Router.Request = ctx =>
+        {
+            ctx.Flags |= 1UL << FltMissed;
+            h.Tm.TOnFailure(ctx, "retry");
+            ctx.DestinationUri = "sip:" + TmHarness.Uas;
+            Assert.Equal(1, h.Tm.TRelay(ctx));
+        };
+        h.Router.Routes[(Osprey.Core.Modules.RouteTypes.Failure, "retry")] = ctx =>
+        {
+            if (setAgain) ctx.Flags |= 1UL << FltMissed; // Kamailio resets it after each failure
+            ctx.DestinationUri = "sip:" + TmHarness.Uas2;
+            Assert.Equal(1, h.Tm.TRelay(ctx));
+            return 1;
+        };
+        int mark = h.Net.Mark;
+        h.FromUac(TmHarness.Invite(branch: "z9hG4bKserial", callId: "serial-" + _suffix));
+        h.FromUas(TmHarness.ReplyTo(h.Net.To(TmHarness.Uas, mark).Single(m => m.IsRequest), 486, "Busy Here", toTag: "first"));
+        h.FromUas(TmHarness.ReplyTo(h.Net.To(TmHarness.Uas2, mark).Single(m => m.IsRequest && m.Method == Osprey.Sip.Message.SipMethod.Invite), 480, "Later", toTag: "second"), TmHarness.Uas2);
+        Assert.Equal(480, h.Net.To(TmHarness.Uac, mark).Last().StatusCode);
+        Assert.True(acc.WaitDbWritten(TimeSpan.FromSeconds(30)));
+
+        var missed = db.Select(MissedTable, ["sip_code", "sip_reason", "to_tag"], orderBy: "id");
+        Assert.Equal(rows, missed.Count);
+        Assert.Equal(["486", "Busy Here", "first"], Enumerable.Range(0, 3).Select(i => missed[0].GetString(i)));
+        if (rows == 2) Assert.Equal(["480", "Later", "second"], Enumerable.Range(0, 3).Select(i => missed[1].GetString(i)));
+        acc.Stop();
+    }
+
     [Fact]
     public void A_db_extra_column_missing_from_the_table_stops_the_start_with_the_alter_table_to_run()
     {
