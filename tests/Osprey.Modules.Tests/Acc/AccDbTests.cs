@@ -196,6 +196,20 @@ public sealed class AccDbTests : IDisposable
     }
 
     [Fact]
+    public void Acc_db_request_writes_a_row_for_the_request_now()
+    {
+        var url = ModuleTestDatabases.Url("sqlite", _dir);
+        var db = CreateTables(url, withExtraColumns: true);
+        var (h, acc) = Proxy(url, "src_user=$fU;ua=$hdr(User-Agent)");
+        h.Router.Request = ctx => Assert.Equal(1, acc.AccDbRequest(ctx, "404 Not here", MissedTable));
+        h.FromUac(TmHarness.Invite(branch: "z9hG4bKreq", callId: "req-" + _suffix, extra: "User-Agent: Phone/2.0\r\n"));
+        Assert.True(acc.WaitDbWritten(TimeSpan.FromSeconds(30)));
+        var row = Assert.Single(db.Select(MissedTable, ["method", "callid", "sip_code", "sip_reason", "src_user", "ua"]));
+        Assert.Equal(["INVITE", "req-" + _suffix, "404", "Not here", "alice", "Phone/2.0"], Enumerable.Range(0, 6).Select(i => row.GetString(i)));
+        acc.Stop();
+    }
+
+    [Fact]
     public void A_db_extra_column_missing_from_the_table_stops_the_start_with_the_alter_table_to_run()
     {
         var url = ModuleTestDatabases.Url("sqlite", _dir);
