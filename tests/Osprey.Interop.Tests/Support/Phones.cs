@@ -39,7 +39,7 @@ internal sealed class Phones(string dir, OspreyProcess osprey, string domain) : 
 
     /// <summary>Every user registers: challenged with 401, accepted with 200. With <paramref name="busy"/>
     /// their contact is a SIPp UAS that answers every call 486 Busy Here.</summary>
-    public void RegisterAll(SipUsers users, bool busy = false) => Run("reg-digest.xml", "127.0.0.1", users.Count, 100, users, busy ? _busyPort : 0);
+    public void RegisterAll(SipUsers users, bool busy = false) => Run("reg-digest.xml", "127.0.0.1", users.Count, 50, users, busy ? _busyPort : 0);
 
     /// <summary>Authenticated calls to users registered with <c>busy</c>: 486 comes back to the caller.</summary>
     public void BusyCalls(SipUsers users, int count)
