@@ -118,6 +118,10 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
         if (accTable is null) return "db_table_acc: " + e3;
         var missedTable = compiler.CompileFormat(DbTableMissedCalls, out var e4);
         if (missedTable is null) return "db_table_missed_calls: " + e4;
+        if (_accColumns.Length > 0 && !Names(db).AsSpan().SequenceEqual(Names(_dbExtra)))
+        {
+            return "db_extra names other columns than at start; restart osprey to change them"; // a reload keeps the running module
+        }
         _extra = log;
         _dbExtra = db;
         _accTableFormat = accTable.IsConstant ? null : accTable;
@@ -172,8 +176,7 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
         foreach (var (table, format, version) in new[] { (DbTableAcc, _accTableFormat, 5), (DbTableMissedCalls, _missedTableFormat, 4) })
         {
             if (format is not null) continue; // a name made per record ($time(...)): checked when written
-            if (table == DbTableMissedCalls && DbMissedFlag < 0) continue;
-            if (table == DbTableAcc && DbFlag < 0 && DbMissedFlag >= 0 && DbTableAcc != DbTableMissedCalls) continue;
+            if (table == DbTableAcc ? DbFlag < 0 : DbMissedFlag < 0) continue; // not written by transactions
             if ((table == "acc" || table == "missed_calls") && db.CheckTableVersion(table, version) is { } bad) return bad;
             IReadOnlyList<string> have;
             try
