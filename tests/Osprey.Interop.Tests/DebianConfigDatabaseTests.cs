@@ -94,6 +94,9 @@ public sealed partial class DebianConfigDatabaseTests : IDisposable
         Assert.True(osprey.HasExited, "osprey did not stop on SIGTERM: " + osprey.Log);
 
         using var check = Open(url);
+        // WITH_USRLOCDB (db_mode 2, write-back): the shutdown wrote every registration
+        Assert.Equal(users.Count + 1, check.Query("SELECT COUNT(*) FROM location")[0].GetInt64(0));
+        Assert.Single(check.Select("location", ["contact"], [DbCondition.Eq("username", "carol"), DbCondition.Eq("domain", domain)]));
         var rows = check.Select("acc", ["method", "sip_code", "sip_reason", "src_user", "src_domain", "src_ip", "dst_ouser", "dst_user", "dst_domain", "callid", "time"]);
         var invites = rows.Where(r => r.GetString(0) == "INVITE").ToList();
         var byes = rows.Where(r => r.GetString(0) == "BYE").ToList();
