@@ -11,6 +11,9 @@ COPY --from=build /out/osprey /opt/osprey
 COPY --from=build /out/ospreyctl /opt/ospreyctl
 RUN ln -s /opt/osprey/osprey /usr/local/bin/osprey && ln -s /opt/ospreyctl/ospreyctl /usr/local/bin/ospreyctl
 EXPOSE 5060/udp 5060/tcp
+# The embedded default configuration keeps its SQLite database (users, registrations) here:
+#   docker exec <container> ospreyctl add alice secret
+VOLUME /var/lib/osprey
 # Without -f osprey runs its embedded default configuration; mount a kamailio.cfg and pass -f to use yours.
 ENTRYPOINT ["osprey", "-E"]
 CMD ["-l", "udp:0.0.0.0:5060", "-l", "tcp:0.0.0.0:5060"]

@@ -130,6 +130,21 @@ public sealed class Database : IDisposable
         tx.Commit();
     }
 
+    /// <summary>The column names of a table as the server reports them (for start-up checks of columns a
+    /// configuration names, such as acc's db_extra).</summary>
+    public IReadOnlyList<string> Columns(string table)
+    {
+        var sb = new StringBuilder("SELECT * FROM ");
+        _dialect.Quote(sb, table);
+        sb.Append(" WHERE 1 = 0");
+        using var conn = _source.OpenConnection();
+        using var cmd = Command(conn, sb.ToString(), null);
+        using var r = cmd.ExecuteReader();
+        var names = new string[r.FieldCount];
+        for (int i = 0; i < names.Length; i++) names[i] = r.GetName(i);
+        return names;
+    }
+
     /// <summary>The version of a table recorded in the <c>version</c> table, or -1 when absent (modules check it at start-up).</summary>
     public int TableVersion(string table)
     {

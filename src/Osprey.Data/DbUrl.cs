@@ -15,11 +15,49 @@ public enum DbBackend
 /// </summary>
 public sealed class DbUrl
 {
-    private DbUrl(DbBackend backend, string connectionString, string display)
+    private DbUrl(DbBackend backend, string connectionString, string display, string? sqlitePath = null)
     {
         Backend = backend;
         ConnectionString = connectionString;
         Display = display;
+        SqlitePath = sqlitePath;
+    }
+
+    /// <summary>The file of a <c>sqlite://</c> URL; null for the servers.</summary>
+    public string? SqlitePath { get; }
+
+    /// <summary>
+    /// The database a default installation uses, so that <c>osprey</c> (its embedded configuration) and
+    /// <c>ospreyctl</c> agree without options: <c>$OSPREY_DB_URL</c> when set; else the SQLite file
+    /// <c>/var/lib/osprey/osprey.db</c> for root or when that directory is writable (the systemd unit's
+    /// StateDirectory, containers); else <c>$XDG_DATA_HOME/osprey/osprey.db</c>
+    /// (<c>~/.local/share/osprey/osprey.db</c>) for a user trying Osprey out.
+    /// </summary>
+    public static string DefaultUrl()
+    {
+        var env = Environment.GetEnvironmentVariable("OSPREY_DB_URL");
+        if (!string.IsNullOrEmpty(env)) return env;
+        const string system = "/var/lib/osprey";
+        if (Environment.IsPrivilegedProcess || Writable(system)) return "sqlite://" + system + "/osprey.db";
+        var data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        if (string.IsNullOrEmpty(data)) data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return "sqlite://" + Path.Combine(data, "osprey", "osprey.db");
+    }
+
+    private static bool Writable(string dir)
+    {
+        if (!Directory.Exists(dir)) return false;
+        var probe = Path.Combine(dir, ".osprey-write-test-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public DbBackend Backend { get; }
@@ -64,7 +102,7 @@ public sealed class DbUrl
                 Pooling = true,
                 DefaultTimeout = 10,
             };
-            result = new DbUrl(DbBackend.Sqlite, b.ConnectionString, url);
+            result = new DbUrl(DbBackend.Sqlite, b.ConnectionString, url, rest);
             return true;
         }
         DbBackend backend;

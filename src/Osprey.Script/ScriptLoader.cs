@@ -140,6 +140,17 @@ public static class ScriptLoader
         // log_prefix="{$mt $hdr(CSeq) $ci} ": evaluated for each script line, as Kamailio does per message
         if (settings.LogPrefix is not null) log.PrefixFormat = compiler.Format(settings.LogPrefix);
         if (diag.ErrorCount > 0) return Fail(diag);
+        // module parameters that hold pseudo-variables (acc's db_extra) bind them now, like the routes do
+        var pvCompiler = new ParameterPvCompiler(compiler);
+        foreach (var m in modules.Modules)
+        {
+            if (m.Instance is IPvParameters pvp && pvp.CompilePvParameters(pvCompiler) is { } pvError)
+            {
+                var at = config.Modules.FirstOrDefault(l => l.ModuleName == m.Name)?.Location ?? SourceLocation.None with { File = file };
+                diag.Error(DiagnosticCode.PseudoVariable, at, m.Name + ": " + pvError);
+            }
+        }
+        if (diag.ErrorCount > 0) return Fail(diag);
         var script = new CompiledScript(file, settings, modules, routes, slots.Count, log);
         var router = new ScriptRouter(script, file, defines, options);
         return new ScriptLoadResult(script, [], Warnings(diag), router);
@@ -235,4 +246,10 @@ public static class ScriptLoader
         }
         return set;
     }
+}
+
+/// <summary>The script compiler as module parameters see it (<see cref="IPvCompiler"/>).</summary>
+internal sealed class ParameterPvCompiler(ScriptCompiler compiler) : IPvCompiler
+{
+    public ScriptFormat? CompileFormat(string text, out string? error) => compiler.CompileParameterFormat(text, out error);
 }

@@ -190,8 +190,11 @@ internal sealed class CommandLine
           --update-docs DIR   rewrite the generated sections of DIR/rpc.md and DIR/metrics.md
           -h            this help
         Without -f, osprey runs its embedded default configuration (examples/osprey.cfg in the source:
-        a registrar and stateful proxy). With --builtin (or --next-hop) it runs a minimal stateless
-        routing instead: OPTIONS to the server get 200, requests for other hosts are forwarded
-        statelessly, other requests to the server get 404.
+        a registrar and stateful proxy with digest authentication; add users with
+        `ospreyctl add alice secret`; its SQLite database is $OSPREY_DB_URL, /var/lib/osprey/osprey.db
+        when writable, else ~/.local/share/osprey/osprey.db, or -A DBURL='"db_url"').
+        With --builtin (or --next-hop) it runs a minimal stateless routing instead: OPTIONS to the
+        server get 200, requests for other hosts are forwarded statelessly, other requests to the
+        server get 404.
         """;
 }

@@ -77,6 +77,7 @@ internal static class Program
         }
         ScriptLoadResult? script = null;
         var configFile = cl.ConfigFile ?? (cl.Builtin ? null : ExtractDefaultConfig());
+        if (cl.ConfigFile is null && configFile is not null && !PrepareDefaultDatabase(cl)) return 1;
         if (configFile is not null)
         {
             script = ScriptLoader.Load(configFile, cl.Defines, new ScriptLoadOptions { ModuleAssemblies = [BuiltinModules.Assembly] });
@@ -267,6 +268,33 @@ internal static class Program
             }
             options.Listen.AddRange(endpoints);
         }
+        return true;
+    }
+
+    /// <summary>
+    /// The embedded default's database: DBURL is the one ospreyctl uses too (<see cref="Osprey.Data.DbUrl.DefaultUrl"/>)
+    /// unless -A DBURL=... names another; a SQLite file gets its directory and schema on first start.
+    /// </summary>
+    private static bool PrepareDefaultDatabase(CommandLine cl)
+    {
+        if (!cl.Defines.TryGetValue("DBURL", out var given) || given is null) cl.Defines["DBURL"] = "\"" + Osprey.Data.DbUrl.DefaultUrl() + "\"";
+        var text = cl.Defines["DBURL"]!.Trim().Trim('"');
+        if (!Osprey.Data.DbUrl.TryParse(text, out var url, out var why))
+        {
+            Console.Error.WriteLine("osprey: DBURL " + text + ": " + why);
+            return false;
+        }
+        try
+        {
+            var created = Osprey.Data.Schema.SchemaCreator.CreateIfNewSqlite(url);
+            if (created.Count > 0) Console.Error.WriteLine("osprey: created the database " + url.Display + " (" + created.Count + " tables)");
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine("osprey: cannot create the database " + url.Display + ": " + ex.Message + " (set OSPREY_DB_URL or -A DBURL='\"sqlite:///a/writable/file.db\"')");
+            return false;
+        }
+        Console.Error.WriteLine("osprey: database " + url.Display);
         return true;
     }
 

@@ -43,6 +43,10 @@ public sealed class BackendTests : IDisposable
         Assert.Equal(6, db.TableVersion("address"));
         Assert.Equal(2, db.TableVersion("domain"));
         Assert.Equal(1, db.TableVersion("dbaliases"));
+        Assert.Equal(5, db.TableVersion("acc"));
+        Assert.Equal(4, db.TableVersion("missed_calls"));
+        Assert.Equal(2, db.TableVersion("acc_cdrs"));
+        Assert.Equal(["id", "method", "from_tag", "to_tag", "callid", "sip_code", "sip_reason", "time"], db.Columns("acc"));
         Assert.Equal(1, db.TableVersion("version"));
         Assert.Null(db.CheckTableVersion("location", 9));
         Assert.Contains("expected 8", db.CheckTableVersion("location", 8), StringComparison.Ordinal);

@@ -9,8 +9,9 @@
 # which sets
 #   OSPREY_TEST_PGSQL_URL=postgres://kamailio:kamailiorw@127.0.0.1:55432/kamailio
 #   OSPREY_TEST_MYSQL_URL=mysql://kamailio:kamailiorw@127.0.0.1:53306/kamailio
-# Each server also has a database "kamailio_modules" (same user) that the module tests use, so they can
-# run in parallel with the Osprey.Data tests, which drop and create the schema in "kamailio".
+# Each server also has a database "kamailio_modules" (same user) that the module tests use, and
+# "kamailio_interop" for the end-to-end tests, so they can run in parallel with the Osprey.Data tests,
+# which drop and create the schema in "kamailio".
 # Idempotent: servers already running from an earlier call are reused.
 set -euo pipefail
 DIR=${OSPREY_DB_DIR:-/tmp/osprey-testdb}
@@ -58,7 +59,7 @@ PSQL=("${RUNAS[@]}" "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_E
 if [ -z "$("${PSQL[@]}" -c "select 1 from pg_roles where rolname='$USER_NAME'")" ]; then
   "${PSQL[@]}" -c "create role $USER_NAME login password '$USER_PW'" >/dev/null
 fi
-for db in kamailio kamailio_modules; do
+for db in kamailio kamailio_modules kamailio_interop; do
   if [ -z "$("${PSQL[@]}" -c "select 1 from pg_database where datname='$db'")" ]; then
     "${PSQL[@]}" -c "create database $db owner $USER_NAME" >/dev/null
   fi
@@ -85,12 +86,15 @@ MYCLI=$(command -v mariadb || command -v mysql)
 "$MYCLI" --no-defaults -S "$MYSOCK" -u root -e "
   CREATE DATABASE IF NOT EXISTS kamailio;
   CREATE DATABASE IF NOT EXISTS kamailio_modules;
+  CREATE DATABASE IF NOT EXISTS kamailio_interop;
   CREATE USER IF NOT EXISTS '$USER_NAME'@'127.0.0.1' IDENTIFIED BY '$USER_PW';
   CREATE USER IF NOT EXISTS '$USER_NAME'@'localhost' IDENTIFIED BY '$USER_PW';
   GRANT ALL ON kamailio.* TO '$USER_NAME'@'127.0.0.1';
   GRANT ALL ON kamailio.* TO '$USER_NAME'@'localhost';
   GRANT ALL ON kamailio_modules.* TO '$USER_NAME'@'127.0.0.1';
   GRANT ALL ON kamailio_modules.* TO '$USER_NAME'@'localhost';
+  GRANT ALL ON kamailio_interop.* TO '$USER_NAME'@'127.0.0.1';
+  GRANT ALL ON kamailio_interop.* TO '$USER_NAME'@'localhost';
   FLUSH PRIVILEGES;"
 
 echo "export OSPREY_TEST_PGSQL_URL=postgres://$USER_NAME:$USER_PW@127.0.0.1:$PG_PORT/kamailio"

@@ -37,3 +37,22 @@ public abstract class ScriptFormat
     /// <summary>The argument's value for this message.</summary>
     public abstract string Format(MessageContext ctx);
 }
+
+/// <summary>
+/// Compiles pseudo-variables written in module parameters (acc's <c>db_extra</c>, <c>log_extra</c>), once,
+/// when the script is compiled; the script engine provides it.
+/// </summary>
+public interface IPvCompiler
+{
+    /// <summary>A format such as <c>"$fU"</c> or <c>"acc_$time(year)"</c>; null (with a message) when it
+    /// names a pseudo-variable Osprey does not know.</summary>
+    ScriptFormat? CompileFormat(string text, out string? error);
+}
+
+/// <summary>A module whose parameters hold pseudo-variables: the script loader hands it the compiler after
+/// the routes are compiled (and again on reload), before <see cref="ModuleBase.Init"/>.</summary>
+public interface IPvParameters
+{
+    /// <summary>Compiles the parameters; returns an error message a user can act on, or null.</summary>
+    string? CompilePvParameters(IPvCompiler compiler);
+}

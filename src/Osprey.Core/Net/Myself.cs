@@ -4,6 +4,9 @@ using Osprey.Transport;
 
 namespace Osprey.Core.Net;
 
+/// <summary>A further "is this host ours" check (the domain module's local domains); any port.</summary>
+public delegate bool MyselfCheck(ReadOnlySpan<byte> host, int port);
+
 /// <summary>
 /// Decides whether a host (and port) names this server: a listen address, an advertised address, or an
 /// alias (Kamailio's <c>myself</c>). Lookups compare bytes; nothing is allocated per call.
@@ -31,6 +34,9 @@ public sealed class Myself
         _names = [.. names];
     }
 
+    /// <summary>Checks asked when no listen address or alias matches (see <see cref="MyselfCheck"/>).</summary>
+    public MyselfCheck? Extra { get; set; }
+
     /// <summary>True when <paramref name="host"/>:<paramref name="port"/> is ours. A port of 0 means "not
     /// given": it matches listeners on 5060 (RFC 3261 default), and aliases registered without a port.</summary>
     public bool IsMyself(ReadOnlySpan<byte> host, int port)
@@ -39,6 +45,15 @@ public sealed class Myself
         {
             if (!SipChars.EqualsIgnoreCase(host, h)) continue;
             if (p == 0 || p == port || (port == 0 && (p == 5060 || p == 5061))) return true;
+        }
+        return Extra is { } extra && AnyExtra(extra, host, port);
+    }
+
+    private static bool AnyExtra(MyselfCheck extra, ReadOnlySpan<byte> host, int port)
+    {
+        foreach (var d in extra.GetInvocationList())
+        {
+            if (((MyselfCheck)d)(host, port)) return true;
         }
         return false;
     }
@@ -50,6 +65,6 @@ public sealed class Myself
         {
             if (SipChars.EqualsIgnoreCase(host, h)) return true;
         }
-        return false;
+        return Extra is { } extra && AnyExtra(extra, host, 0);
     }
 }

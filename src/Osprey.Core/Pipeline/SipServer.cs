@@ -69,7 +69,17 @@ public sealed class SipServer : IInboundHandler, IDisposable
     {
         _sender = sender;
         _listeners = listeners;
-        Myself = new Myself(listeners, Settings.Aliases);
+        Myself = new Myself(listeners, Settings.Aliases) { Extra = _myselfExtra };
+    }
+
+    private MyselfCheck? _myselfExtra;
+
+    /// <summary>Adds a check asked for hosts that are neither a listen address nor an alias (the domain
+    /// module's <c>register_myself</c>: its table's domains count as "myself"). Set at module start.</summary>
+    public void AddMyselfCheck(MyselfCheck check)
+    {
+        _myselfExtra += check;
+        Myself.Extra = _myselfExtra;
     }
 
     /// <summary>Swaps the routing logic atomically (script reload); messages in flight finish on the old one.</summary>

@@ -84,8 +84,24 @@ public static class KamailioSchema
             new IndexDef("dbaliases_target_idx", false, "username", "domain"),
         ]);
 
+    // acc: what the transaction was (method, tags, Call-ID), how it ended (sip_code, sip_reason) and when.
+    // db_extra names further columns an operator adds (Debian's kamailio.cfg lists the ALTER TABLEs).
+    private static ColumnDef[] AccColumns() =>
+    [
+        S("method", 16), S("from_tag", 128), S("to_tag", 128), S("callid", 255), S("sip_code", 3), S("sip_reason", 128),
+        new("time", ColumnType.DateTime, 0, false, null, false),
+    ];
+
+    public static readonly TableDef Acc = new("acc", 5, AccColumns(), [new IndexDef("acc_callid_idx", false, "callid")]);
+
+    public static readonly TableDef AccCdrs = new("acc_cdrs", 2,
+        [T("start_time", "2000-01-01 00:00:00"), T("end_time", "2000-01-01 00:00:00"), new("duration", ColumnType.Float, 0, false, 0.0, true)],
+        [new IndexDef("acc_cdrs_start_time_idx", false, "start_time")]);
+
+    public static readonly TableDef MissedCalls = new("missed_calls", 4, AccColumns(), [new IndexDef("missed_calls_callid_idx", false, "callid")]);
+
     /// <summary>Every table, the version table first.</summary>
-    public static readonly IReadOnlyList<TableDef> All = [Version, Location, LocationAttrs, Aliases, Subscriber, Domain, DomainAttrs, Trusted, Address, DbAliases];
+    public static readonly IReadOnlyList<TableDef> All = [Version, Location, LocationAttrs, Aliases, Subscriber, Domain, DomainAttrs, Trusted, Address, DbAliases, Acc, AccCdrs, MissedCalls];
 
     public static TableDef? Find(string name)
     {

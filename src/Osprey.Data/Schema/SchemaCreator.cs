@@ -10,6 +10,21 @@ namespace Osprey.Data.Schema;
 /// </summary>
 public sealed class SchemaCreator(Database db)
 {
+    /// <summary>
+    /// First use of a SQLite database (the embedded default): creates the file's directory and, when the
+    /// file has no schema yet, every table. Returns what was created (empty when the schema was there).
+    /// Other backends are left alone: their schema is the operator's (<c>ospreyctl db create</c>).
+    /// </summary>
+    public static IReadOnlyList<string> CreateIfNewSqlite(DbUrl url)
+    {
+        if (url.Backend != DbBackend.Sqlite || url.SqlitePath is not { } path) return [];
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        using var db = Database.Open(url);
+        var creator = new SchemaCreator(db);
+        return creator.TableExists(KamailioSchema.VersionTable) ? [] : creator.Create();
+    }
+
     /// <summary>The CREATE TABLE / CREATE INDEX statements for one table on this backend.</summary>
     public IReadOnlyList<string> CreateStatements(TableDef t)
     {

@@ -22,6 +22,8 @@ public sealed class DomainModule : ModuleBase, IDisposable
     [ModParam("domain_table")] public string DomainTable { get; set; } = "domain";
     [ModParam("domain_col")] public string DomainColumn { get; set; } = "domain";
     [ModParam("did_col")] public string DidColumn { get; set; } = "did";
+    /// <summary>1: the table's domains count as "myself" (uri==myself, from_uri==myself) in the script.</summary>
+    [ModParam("register_myself")] public int RegisterMyself { get; set; }
 
     public int Count => _domains.Count;
 
@@ -32,7 +34,9 @@ public sealed class DomainModule : ModuleBase, IDisposable
         var v = db.CheckTableVersion(DomainTable, Data.Schema.KamailioSchema.Domain.Version);
         if (v is not null) return "domain: " + v;
         var r = Reload();
-        return r.IsOk ? null : "domain: " + r.Message;
+        if (!r.IsOk) return "domain: " + r.Message;
+        if (RegisterMyself != 0) Server.AddMyselfCheck((host, _) => IsLocal(host));
+        return null;
     }
 
     /// <summary>domain.reload: reads the table again; on error the old set stays.</summary>

@@ -26,9 +26,13 @@ public sealed class PermissionsModule : ModuleBase, IDisposable
     [ModParam("ip_addr_col")] public string IpColumn { get; set; } = "ip_addr";
     [ModParam("mask_col")] public string MaskColumn { get; set; } = "mask";
     [ModParam("port_col")] public string PortColumn { get; set; } = "port";
+    /// <summary>Which backends load: 1 the address table (the one Osprey has so far), 2 trusted, 4 allow
+    /// file, 8 deny file; the default loads all.</summary>
+    [ModParam("load_backends")] public int LoadBackends { get; set; } = 0xffff;
 
     public override string? Init()
     {
+        if ((LoadBackends & 1) == 0) return null; // no address table: allow_source_address matches nothing
         if (!Database.TryOpen(DbUrl, out var db, out var err)) return "permissions: " + err;
         _db = db;
         var v = db.CheckTableVersion(AddressTable, Data.Schema.KamailioSchema.Address.Version);
@@ -41,9 +45,10 @@ public sealed class PermissionsModule : ModuleBase, IDisposable
     [Rpc("permissions.addressReload", "Reload the address table")]
     public Usrloc.RpcStatus AddressReload()
     {
+        if (_db is null) return Usrloc.RpcStatus.Internal("the address table is not loaded (load_backends)");
         try
         {
-            var rows = _db!.Select(AddressTable, [GroupColumn, IpColumn, MaskColumn, PortColumn, "tag"]);
+            var rows = _db.Select(AddressTable, [GroupColumn, IpColumn, MaskColumn, PortColumn, "tag"]);
             var list = new List<AddressEntry>(rows.Count);
             foreach (var r in rows)
             {

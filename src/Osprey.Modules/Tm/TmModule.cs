@@ -26,6 +26,30 @@ public sealed class TmModule : ModuleBase, IDisposable
 
     public TransactionLayer Layer => _layer ?? throw new InvalidOperationException("tm is not initialised");
 
+    private FinalReplyHandler? _replySent, _branchesFailed;
+
+    /// <summary>The observer of transactions whose branches all failed (acc's missed calls); before or after Init.</summary>
+    public FinalReplyHandler? BranchesFailed
+    {
+        get => _branchesFailed;
+        set
+        {
+            _branchesFailed = value;
+            if (_layer is not null) _layer.BranchesFailed = value;
+        }
+    }
+
+    /// <summary>The observer of replies that end a transaction (acc); may be set before or after Init.</summary>
+    public FinalReplyHandler? ReplySent
+    {
+        get => _replySent;
+        set
+        {
+            _replySent = value;
+            if (_layer is not null) _layer.ReplySent = value;
+        }
+    }
+
     [ModParam("fr_timer")] public int FrTimer { get => Settings.FrTimer; set => Settings.FrTimer = value; }
     [ModParam("fr_inv_timer")] public int FrInvTimer { get => Settings.FrInvTimer; set => Settings.FrInvTimer = value; }
     [ModParam("max_inv_lifetime")] public int MaxInvLifetime { get => Settings.MaxInvLifetime; set => Settings.MaxInvLifetime = value; }
@@ -57,7 +81,7 @@ public sealed class TmModule : ModuleBase, IDisposable
         if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
         // tm runs on the server's one timing wheel (ARCHITECTURE.md); tests may pass their own scheduler
         var scheduler = Scheduler ??= new WheelTmScheduler(Server.Timers);
-        _layer = new TransactionLayer(Server, s, scheduler);
+        _layer = new TransactionLayer(Server, s, scheduler) { ReplySent = _replySent, BranchesFailed = _branchesFailed };
         Server.TransactionLayer = _layer;
         return null;
     }

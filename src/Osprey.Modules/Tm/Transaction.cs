@@ -106,6 +106,16 @@ public sealed class Transaction
     /// attaches it when the transaction is created and finds it again in failure and reply routes.</summary>
     public object? ScriptState { get; set; }
 
+    /// <summary>The transaction's message flags (setflag): as at t_relay, and as the failure route or a
+    /// local reply left them.</summary>
+    public ulong Flags => SavedFlags;
+
+    /// <summary>Clears flags of the transaction (acc resets the missed-call flags once it accounted a failure).</summary>
+    public void ResetFlags(ulong mask) => SavedFlags &= ~mask;
+
+    /// <summary>The method of the transaction's request.</summary>
+    public SipMethod RequestMethod => Method;
+
     /// <summary>Status of the final reply sent upstream; 0 while none.</summary>
     public int FinalStatus => UasStatus >= 200 ? UasStatus : 0;
 

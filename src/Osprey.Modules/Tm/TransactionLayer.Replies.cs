@@ -133,12 +133,20 @@ public sealed partial class TransactionLayer
     {
         if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
         int best = SelectBest(tx);
+        if (best >= 0 && BranchesFailed is { } failed)
+        {
+            // Kamailio's TMCB_ON_FAILURE: every branch failed, before the failure route (acc's missed calls)
+            var loser = tx.Branches[best];
+            var reply = loser.FinalReply;
+            failed(tx, loser.Status, reply is null ? default : reply.ReasonRange.Of(reply.Span), reply is null ? default : reply.To.Tag, reply is null);
+        }
         if (tx.OnFailure is string failureRoute)
         {
             tx.OnFailure = null; // armed again only by t_on_failure inside the route
             var fctx = RequestContext(tx);
             var reply = best >= 0 ? tx.Branches[best].FinalReply : null;
             RunRoute(RouteTypes.Failure, failureRoute, fctx, tx, best, reply, best >= 0 ? tx.Branches[best].Status : 0);
+            tx.SavedFlags = fctx.Flags; // setflag() in the failure route holds for the rest of the transaction (acc)
             if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
             best = SelectBest(tx);
         }
@@ -225,6 +233,6 @@ public sealed partial class TransactionLayer
         using var bytes = ed.Apply(ensureContentLength: tx.Local.Protocol.IsReliable());
         Interlocked.Increment(ref Stats.RplRelayed);
         Server.Stats.FwdReplies.Increment();
-        SendUpstream(tx, bytes.Span, status, reply.To.Tag);
+        SendUpstream(tx, bytes.Span, status, reply.To.Tag, local: false);
     }
 }

@@ -15,6 +15,9 @@ namespace Osprey.Modules.Tm;
 /// the choice of the reply that goes upstream. Script functions (<c>t_relay</c>, <c>t_reply</c>, ...)
 /// call in here; the pipeline hands it every reply.
 /// </summary>
+/// <summary>See <see cref="TransactionLayer.ReplySent"/>.</summary>
+public delegate void FinalReplyHandler(Transaction tx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag, bool local);
+
 public sealed partial class TransactionLayer : ITransactionLayer
 {
     private const int InstanceLength = 6;
@@ -54,6 +57,16 @@ public sealed partial class TransactionLayer : ITransactionLayer
     /// where the script runtime attaches <see cref="Transaction.ScriptState"/> (the $avp/$xavp lists
     /// that move with the transaction).</summary>
     public Action<Transaction, MessageContext>? TransactionCreated { get; set; }
+
+    /// <summary>Called, with the transaction's lock held, when a reply goes upstream that ends the
+    /// transaction's search (its first final reply) and for every 183: where acc accounts transactions.
+    /// <c>local</c> tells a reply this server generated (t_reply, timeout) from a relayed one.</summary>
+    public FinalReplyHandler? ReplySent { get; set; }
+
+    /// <summary>Called, with the transaction's lock held, when every branch has failed, before the failure
+    /// route runs (Kamailio's TMCB_ON_FAILURE): the best failure's status, reason and To tag (empty
+    /// reason and tag for a failure tm made itself, such as a timeout). acc accounts missed calls here.</summary>
+    public FinalReplyHandler? BranchesFailed { get; set; }
 
     /// <summary>Transactions in the table (tm.stats "current").</summary>
     public int Count => Table.Count;
@@ -173,8 +186,9 @@ public sealed partial class TransactionLayer : ITransactionLayer
         }
     }
 
-    /// <summary>A context for the transaction's request, as failure routes and timers use it.</summary>
-    internal MessageContext RequestContext(Transaction tx)
+    /// <summary>A context for the transaction's request, as failure routes and timers use it: the request
+    /// after the request route's edits, its new Request-URI and the transaction's flags.</summary>
+    public MessageContext RequestContext(Transaction tx)
     {
         var ctx = MessageContext.ForStoredMessage(Server, tx.BaseRequest ?? tx.Request, tx.Source, tx.Local, tx.ConnectionId);
         ctx.Transaction = tx;
@@ -190,14 +204,16 @@ public sealed partial class TransactionLayer : ITransactionLayer
         using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag, extraHeaders, default, default, out bool fillRport);
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
         tx.LocalReply = true;
+        if (ctx.Transaction == tx && ctx.Message.IsRequest) tx.SavedFlags = ctx.Flags; // flags set since t_newtran count (acc)
         Interlocked.Increment(ref Stats.RplGenerated);
-        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag);
+        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag, local: true);
         return true;
     }
 
     // caller holds tx.Gate. Sends a reply upstream, keeps it for retransmissions of the request.
-    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag)
+    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag, bool local)
     {
+        bool first = status >= 200 && tx.UasStatus < 200;
         if (tx.UasStatus < 200 || status is >= 200 and < 300)
         {
             if (tx.LastReply is null || tx.LastReply.Length < reply.Length) tx.LastReply = new byte[Math.Max(reply.Length, 512)];
@@ -205,7 +221,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
             tx.LastReplyLength = reply.Length;
         }
         if (tx.ReplyDestination is not null) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
-        if (status >= 200 && tx.UasStatus < 200)
+        if (first)
         {
             if (!toTag.IsEmpty) tx.ReplyToTag = toTag.ToArray();
             OnFinalSent(tx, status);
@@ -214,6 +230,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         {
             tx.UasStatus = status;
         }
+        if ((first || status == 183) && ReplySent is { } observer) observer(tx, status, ReasonOf(reply), toTag, local);
     }
 
     // caller holds tx.Gate: RFC 3261 §17.2.1 (INVITE) and §17.2.2 (non-INVITE) after the final reply
@@ -238,6 +255,18 @@ public sealed partial class TransactionLayer : ITransactionLayer
             tx.UasState = UasState.Finished;
             SetWait(tx, tx.Local.Protocol.IsReliable() ? Settings.WtTimer : Math.Max(Settings.WtTimer, 64L * Settings.RetrTimer1));
         }
+    }
+
+    // "SIP/2.0 200 OK\r\n": the reason phrase of a status line
+    private static ReadOnlySpan<byte> ReasonOf(ReadOnlySpan<byte> reply)
+    {
+        int eol = reply.IndexOf((byte)'\r');
+        if (eol < 0) return default;
+        var line = reply[..eol];
+        int sp = line.IndexOf((byte)' ');
+        if (sp < 0) return default;
+        int sp2 = line[(sp + 1)..].IndexOf((byte)' ');
+        return sp2 < 0 ? default : line[(sp + sp2 + 2)..];
     }
 
     private void ResendLastReply(Transaction tx)

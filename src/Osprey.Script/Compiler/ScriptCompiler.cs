@@ -417,6 +417,22 @@ internal sealed class ScriptCompiler
         };
     }
 
+    /// <summary>Compiles a module parameter's text as a format (pseudo-variables bound now, once); null
+    /// with the message when a pseudo-variable in it is unknown.</summary>
+    internal ScriptFormat? CompileParameterFormat(string text, out string? error)
+    {
+        int items = _diag.Items.Count, errors = _diag.ErrorCount;
+        var a = Argument(new StringLiteral(text, false, SourceLocation.None), typeof(ScriptFormat));
+        if (_diag.ErrorCount > errors)
+        {
+            error = _diag.Items.Last(d => d.IsError).Message;
+            _diag.Rollback(items);
+            return null;
+        }
+        error = null;
+        return new ScriptFormatArgument(a.Value, text);
+    }
+
     // ---- pseudo-variables ----
 
     internal PvAccessor? BindPv(PvRef pv, SourceLocation at)

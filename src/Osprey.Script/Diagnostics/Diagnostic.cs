@@ -72,4 +72,15 @@ internal sealed class DiagnosticBag
 
     public void Warning(DiagnosticCode code, SourceLocation at, string message) =>
         _items.Add(new Diagnostic(Severity.Warning, code, at, message));
+
+    /// <summary>Forgets what was added after the first <paramref name="count"/> items (a trial compile
+    /// whose errors the caller reports itself).</summary>
+    public void Rollback(int count)
+    {
+        for (int i = _items.Count - 1; i >= count; i--)
+        {
+            if (_items[i].Severity == Severity.Error) ErrorCount--;
+            _items.RemoveAt(i);
+        }
+    }
 }

@@ -65,6 +65,33 @@ public sealed class LocalTablesTests : IDisposable
     }
 
     [Fact]
+    public void Register_myself_makes_the_tables_domains_myself_on_any_port()
+    {
+        var host = "example.com"u8.ToArray();
+        Assert.False(_sip.Server.Myself.IsMyself(host, 0));
+        using (var plain = new DomainModule { DbUrl = _url, Server = _sip.Server })
+        {
+            Assert.Null(plain.Init());
+            Assert.False(_sip.Server.Myself.IsMyself(host, 0)); // only with register_myself
+        }
+        using var d = new DomainModule { DbUrl = _url, Server = _sip.Server, RegisterMyself = 1 };
+        Assert.Null(d.Init());
+        Assert.True(_sip.Server.Myself.IsMyself("EXAMPLE.com"u8, 5080));
+        Assert.True(_sip.Server.Myself.IsMyself("sip.example.net"u8, 0));
+        Assert.False(_sip.Server.Myself.IsMyself("example.org"u8, 0));
+        Assert.True(_sip.Server.Myself.IsMyHost(host));
+    }
+
+    [Fact]
+    public void Load_backends_without_the_address_bit_loads_no_addresses()
+    {
+        using var p = new PermissionsModule { DbUrl = _url, Server = _sip.Server, LoadBackends = 2 };
+        Assert.Null(p.Init());
+        Assert.Equal(-1, _sip.Run(SipHarness.Invite("sip:x@y"), ctx => p.AllowSourceAddress(ctx), from: "192.0.2.77:5060"));
+        Assert.False(p.AddressReload().IsOk);
+    }
+
+    [Fact]
     public void Permissions_address_matching()
     {
         using var p = new PermissionsModule { DbUrl = _url, Server = _sip.Server };

@@ -10,21 +10,7 @@ namespace Osprey.Modules.Tests;
 /// the test, never skips it). Module tests use the "kamailio_modules" database of those servers.</summary>
 internal static class ModuleTestDatabases
 {
-    public static string Url(string backend, string dir) => backend switch
-    {
-        "sqlite" => "sqlite://" + Path.Combine(dir, "osprey.db"),
-        "postgres" => FromEnv("OSPREY_TEST_PGSQL_URL"),
-        "mysql" => FromEnv("OSPREY_TEST_MYSQL_URL"),
-        _ => throw new ArgumentException(backend),
-    };
-
-    private static string FromEnv(string name)
-    {
-        var v = Environment.GetEnvironmentVariable(name);
-        if (string.IsNullOrEmpty(v)) Assert.Fail(name + " is not set: start the test databases first with  eval \"$(tests/db/start-databases.sh)\"  (test.sh does this)");
-        int slash = v!.LastIndexOf('/');
-        return v[..slash] + "/kamailio_modules";
-    }
+    public static string Url(string backend, string dir) => Osprey.Testing.TestDatabaseUrls.For(backend, dir, "kamailio_modules");
 }
 
 /// <summary>usrloc + registrar on a harness server, with a movable clock and (optionally) a SQLite
