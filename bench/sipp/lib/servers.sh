@@ -46,7 +46,11 @@ start_server() { # kamailio | osprey | floor
 	echo "${SERVER_PIN[*]} ${SERVER_CMD[*]}" > "$LEG_DIR/server.cmd"
 	( cd "$LEG_DIR" && exec setsid "${SERVER_PIN[@]}" "${SERVER_CMD[@]}" ) > "$LEG_DIR/server.log" 2>&1 < /dev/null &
 	SERVER_PID=$!
-	local i
+	local i sid
+	sleep 0.2
+	sid=$(awk '{ sub(/^.*\) /, ""); print $4 }' "/proc/$SERVER_PID/stat" 2>/dev/null)
+	[ -z "$sid" ] || [ "$sid" = "$SERVER_PID" ] ||
+		say "warning: $1 (pid $SERVER_PID) does not lead its own session ($sid): its CPU time may be counted wrong"
 	for i in $(seq 1 60); do
 		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
 			say "$1 exited while starting; the end of $LEG_DIR/server.log:"; tail -n 15 "$LEG_DIR/server.log" >&2
