@@ -174,7 +174,7 @@ if command -v gcc > /dev/null; then
 	gcc -O2 -shared -fPIC -o "$BUILD_DIR/sipp-fine-clock.so" "$HERE/tools/sipp-fine-clock.c" -ldl 2> "$BUILD_DIR/sipp-fine-clock.log" &&
 		SIPP_RUN=(env "LD_PRELOAD=$BUILD_DIR/sipp-fine-clock.so" "${SIPP_RUN[@]}")
 fi
-[ "${SIPP_RUN[0]:-}" = env ] || say "note: gcc is missing, so response times have the kernel tick's resolution (4 ms here)"
+[ "${SIPP_RUN[0]:-}" = env ] || say "note: tools/sipp-fine-clock.c could not be built (is gcc installed?): response times have the kernel tick's resolution (4 ms at HZ=250)"
 
 for s in "${SERVERS[@]}"; do
 	case $s in
