@@ -35,11 +35,7 @@ public class DefaultConfigCallTests
             Thread.Sleep(500);
             using var uac = Sipp.Start(dir, "-sf", Sipp.Scenario("call-uac.xml"), "-s", "callee", "-i", "127.0.0.1", "-p", P(uacPort),
                 "-m", "200", "-r", "50", "-timeout", "45s", "-trace_stat", "-trace_err", target);
-            int rc = uac.Wait(TimeSpan.FromSeconds(60));
-            var stats = Sipp.LastStats(dir);
-            Assert.True(rc == 0, $"sipp uac exit {rc}: {uac.Errors}\n{osprey.Log}");
-            Assert.Equal(200, Sipp.Count(stats, "SuccessfulCall(C)"));
-            Assert.Equal(0, Sipp.Count(stats, "FailedCall(C)"));
+            uac.AssertAllCallsSucceeded(200, TimeSpan.FromSeconds(60), osprey.Log);
         }
         finally
         {

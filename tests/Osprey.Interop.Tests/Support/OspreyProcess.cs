@@ -56,21 +56,8 @@ internal sealed class OspreyProcess : IDisposable
     public static string DllPath() => Path.Combine(AppContext.BaseDirectory, "osprey.dll");
 
     /// <summary>Runs osprey with arguments to completion (for -c, --cfg-print, -h).</summary>
-    public static (int Code, string Out, string Err) RunToExit(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(DllPath());
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var so = p.StandardOutput.ReadToEndAsync();
-        var se = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(30000))
-        {
-            p.Kill(true);
-            throw new TimeoutException("osprey did not exit");
-        }
-        return (p.ExitCode, so.Result, se.Result);
-    }
+    public static (int Code, string Out, string Err) RunToExit(params string[] args) =>
+        ToolRun.Run("dotnet", [DllPath(), .. args], TimeSpan.FromSeconds(30));
 
     private void WaitReady(TimeSpan timeout)
     {

@@ -39,6 +39,19 @@ internal sealed class Sipp : IDisposable
 
     public string Errors => _stderr.IsCompleted ? _stderr.Result : "";
 
+    /// <summary>Waits for a caller started with -trace_stat in its own directory and asserts that it
+    /// placed <paramref name="calls"/> calls and every one succeeded; <paramref name="context"/> (a
+    /// server's log) goes into the failure message.</summary>
+    public Dictionary<string, string> AssertAllCallsSucceeded(int calls, TimeSpan timeout, string context = "")
+    {
+        int rc = Wait(timeout);
+        var stats = LastStats(Directory);
+        Assert.True(rc == 0, $"sipp exit {rc}: {Errors}\n{context}");
+        Assert.Equal(calls, Count(stats, "SuccessfulCall(C)"));
+        Assert.Equal(0, Count(stats, "FailedCall(C)"));
+        return stats;
+    }
+
     /// <summary>The last row of SIPp's -trace_stat file: counter name → value.</summary>
     public static Dictionary<string, string> LastStats(string dir)
     {
