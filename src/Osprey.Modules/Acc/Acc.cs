@@ -29,7 +29,7 @@ public enum AccEvent
 /// <see cref="AccountTransaction"/> (see there); <c>acc_log_request</c> writes a line on demand.</para>
 /// </summary>
 [Module("acc")]
-public sealed class Acc : ModuleBase
+public sealed partial class Acc : ModuleBase
 {
     private (string Name, string Spec)[] _extra = [];
 
@@ -75,6 +75,7 @@ public sealed class Acc : ModuleBase
             list.Add((item[..eq].Trim(), item[(eq + 1)..].Trim()));
         }
         _extra = [.. list];
+        Tm?.Callbacks.Add(new TmHooks(this));
         return null;
     }
 

@@ -20,6 +20,9 @@ public sealed class TmModule : ModuleBase, IDisposable
 
     public TmSettings Settings { get; } = new();
 
+    /// <summary>Where other modules (acc) register for transaction events; usable before Init.</summary>
+    public TmCallbacks Callbacks { get; } = new();
+
     /// <summary>Deadline source; the server's timing wheel, or a manual clock in tests. Set before Init.</summary>
     public ITmScheduler? Scheduler { get; set; }
 
@@ -56,7 +59,7 @@ public sealed class TmModule : ModuleBase, IDisposable
         if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
         // tm runs on the server's one timing wheel (ARCHITECTURE.md); tests may pass their own scheduler
         var scheduler = Scheduler ??= new WheelTmScheduler(Server.Timers);
-        _layer = new TransactionLayer(Server, s, scheduler);
+        _layer = new TransactionLayer(Server, s, scheduler) { Callbacks = Callbacks };
         Server.TransactionLayer = _layer;
         return null;
     }
@@ -132,7 +135,7 @@ public sealed class TmModule : ModuleBase, IDisposable
                     return 0; // the ACK of a negative reply ends here
                 }
                 // the ACK of a 2xx: true while its INVITE transaction is still around
-                return layer.Table.FindInviteOf2xxAck(msg) is not null ? 1 : -1;
+                return layer.NotifyE2eAck(ctx) ? 1 : -1;
             default:
                 if (layer.Lookup(msg) is not null)
                 {

@@ -227,6 +227,7 @@ public sealed partial class TransactionLayer
             }
         }
         // RFC 3261 §16.7 / §13.2.2.4: the ACK of a 2xx is a request of its own, routed end to end
+        NotifyE2eAck(ctx);
         return Stateless(ctx, forcedDestination);
     }
 

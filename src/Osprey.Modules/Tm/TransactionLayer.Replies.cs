@@ -133,12 +133,14 @@ public sealed partial class TransactionLayer
     {
         if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
         int best = SelectBest(tx);
+        var failedCtx = NotifyFailure(tx, best);
         if (tx.OnFailure is string failureRoute)
         {
             tx.OnFailure = null; // armed again only by t_on_failure inside the route
-            var fctx = RequestContext(tx);
+            var fctx = failedCtx ?? RequestContext(tx);
             var reply = best >= 0 ? tx.Branches[best].FinalReply : null;
             RunRoute(RouteTypes.Failure, failureRoute, fctx, tx, best, reply, best >= 0 ? tx.Branches[best].Status : 0);
+            tx.SavedFlags = fctx.Flags; // flags set in failure_route stay with the transaction (acc's missed-call flag)
             if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
             best = SelectBest(tx);
         }
@@ -225,6 +227,8 @@ public sealed partial class TransactionLayer
         using var bytes = ed.Apply(ensureContentLength: tx.Local.Protocol.IsReliable());
         Interlocked.Increment(ref Stats.RplRelayed);
         Server.Stats.FwdReplies.Increment();
+        bool first = tx.UasStatus < 200;
         SendUpstream(tx, bytes.Span, status, reply.To.Tag);
+        if (first) NotifyRelayedReply(tx, reply, status);
     }
 }

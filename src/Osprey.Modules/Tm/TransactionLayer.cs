@@ -191,7 +191,9 @@ public sealed partial class TransactionLayer : ITransactionLayer
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
         tx.LocalReply = true;
         Interlocked.Increment(ref Stats.RplGenerated);
+        bool first = tx.UasStatus < 200;
         SendUpstream(tx, bytes.Span, status, tx.ReplyToTag);
+        if (first) NotifyLocalReply(tx, ctx, status, reason);
         return true;
     }
 
