@@ -13,7 +13,7 @@ namespace Osprey.Modules.Tm;
 /// parameter, pseudo-variable, RPC and statistics names.
 /// </summary>
 [Module("tm")]
-public sealed class TmModule : ModuleBase, IDisposable
+public sealed partial class TmModule : ModuleBase, IDisposable
 {
     private readonly ConcurrentDictionary<string, Regex> _statusPatterns = new(StringComparer.Ordinal);
     private TransactionLayer? _layer;

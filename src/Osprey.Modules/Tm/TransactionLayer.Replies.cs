@@ -48,6 +48,7 @@ public sealed partial class TransactionLayer
         int status = msg.StatusCode;
         bool invite = tx.Method == SipMethod.Invite;
         b.EverReplied = true;
+        b.LastReceived = status;
         if (b.Status >= 200)
         {
             // a retransmitted final, or a real final after a faked one
