@@ -90,6 +90,9 @@ public sealed class Transaction
     internal bool Deleted;
     internal bool CreatedByRelay;
 
+    /// <summary>A request this server sent itself (tm.t_uac_start): no server side, replies end here.</summary>
+    internal bool LocalUac;
+
     // ---- script bindings ----
     internal string? OnFailure;
     internal string? OnReply;

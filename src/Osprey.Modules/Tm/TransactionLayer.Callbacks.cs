@@ -22,6 +22,7 @@ public sealed partial class TransactionLayer
     // caller holds tx.Gate: a reply received from a branch went upstream
     private void NotifyRelayedReply(Transaction tx, SipMessage reply, int status)
     {
+        if (tx.LocalUac && tx.Method == SipMethod.Invite && status is >= 200 and < 300) AckLocal2xx(tx, reply);
         if (!Callbacks.Any) return;
         string reason = status == 500 && reply.StatusCode == 503 ? "Server Internal Error" : Encoding.UTF8.GetString(reply.Reason);
         Callbacks.ResponseOut(tx, RequestContext(tx), new TmReplyInfo(status, reason, reply.To.Tag.ToArray(), false, reply));

@@ -187,6 +187,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
     internal bool SendLocalReply(Transaction tx, MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default)
     {
         if (tx.UasStatus >= 200 || tx.Method == SipMethod.Ack) return false; // RFC 3261 §16.7 step 5: one final reply
+        if (tx.LocalUac) return CompleteLocalUac(tx, ctx, status, reason);
         using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag, extraHeaders, default, default, out bool fillRport);
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
         tx.LocalReply = true;
