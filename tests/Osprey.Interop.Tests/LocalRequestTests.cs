@@ -63,8 +63,8 @@ public class LocalRequestTests
             Assert.NotNull(again);
             Assert.Equal(invite.TopVia.BranchString, again!.TopVia.BranchString);
 
-            ua.Send(osprey.Port, Reply(invite, 180, "Ringing"));
-            ua.Send(osprey.Port, Reply(invite, 200, "OK"));
+            ua.Send(osprey.Port, UasReplies.To(invite, 180, "Ringing", "uas-tag", ruri + ";transport=udp"));
+            ua.Send(osprey.Port, UasReplies.To(invite, 200, "OK", "uas-tag", ruri + ";transport=udp"));
             SipMessage? ack = null;
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (ack is null && DateTime.UtcNow < deadline)
@@ -85,22 +85,5 @@ public class LocalRequestTests
         {
             Directory.Delete(dir, true);
         }
-    }
-
-    private static string Reply(SipMessage req, int status, string reason)
-    {
-        var sb = new StringBuilder();
-        sb.Append("SIP/2.0 ").Append(status).Append(' ').Append(reason).Append("\r\n");
-        for (int i = 0; i < req.HeaderCount; i++)
-        {
-            var id = req.Header(i).Id;
-            if (id is HeaderId.Via or HeaderId.From or HeaderId.CallId or HeaderId.CSeq)
-                sb.Append(Encoding.UTF8.GetString(req.Span[req.Header(i).LineStart..req.Header(i).Value.End])).Append("\r\n");
-            else if (id == HeaderId.To)
-                sb.Append("To: ").Append(req.ValueString(i)).Append(";tag=uas-tag\r\n");
-        }
-        sb.Append("Contact: <").Append(Encoding.UTF8.GetString(req.RequestUriText)).Append(";transport=udp>\r\n");
-        sb.Append("Content-Length: 0\r\n\r\n");
-        return sb.ToString();
     }
 }
