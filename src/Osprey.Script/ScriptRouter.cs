@@ -35,6 +35,7 @@ public sealed class ScriptRouter : IMessageRouter, IRouteRunner
     public IReadOnlyList<string> Start(SipServer server)
     {
         _server = server;
+        ScriptOnSend.Attach(server, this);
         return Script.Modules.Start(server);
     }
 
@@ -73,6 +74,7 @@ public sealed class ScriptRouter : IMessageRouter, IRouteRunner
                 if (errors.Count > 0) return errors;
             }
             Volatile.Write(ref _script, next);
+            if (_server is not null) ScriptOnSend.Attach(_server, this);
             return [];
         }
     }

@@ -164,7 +164,8 @@ public sealed partial class TransactionLayer
         b.Destination = hop.Destination;
         b.Local = hop.Local;
         Interlocked.Increment(ref Stats.UacTransactions);
-        if (Server.Sender.Send(hop.Protocol, hop.Destination, b.Request, hop.Local) != SendResult.Sent)
+        if (!OnSendFrame.Allows(Server, ctx, new OutgoingSend(hop.Protocol, hop.Destination, hop.Local, b.Request, false))
+            || Server.Sender.Send(hop.Protocol, hop.Destination, b.Request, hop.Local) != SendResult.Sent)
         {
             b.Status = 503; // RFC 3261 §16.9: a transport error counts as a 503 from that branch
             b.Faked = true;

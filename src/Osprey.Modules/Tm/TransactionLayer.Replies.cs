@@ -229,7 +229,7 @@ public sealed partial class TransactionLayer
         Interlocked.Increment(ref Stats.RplRelayed);
         Server.Stats.FwdReplies.Increment();
         bool first = tx.UasStatus < 200;
-        SendUpstream(tx, bytes.Span, status, reply.To.Tag);
+        SendUpstream(tx, bytes.Span, status, reply.To.Tag, relayed: true);
         if (first) NotifyRelayedReply(tx, reply, status);
     }
 }

@@ -199,7 +199,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
     }
 
     // caller holds tx.Gate. Sends a reply upstream, keeps it for retransmissions of the request.
-    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag)
+    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag, bool relayed = false)
     {
         if (tx.UasStatus < 200 || status is >= 200 and < 300)
         {
@@ -207,7 +207,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
             reply.CopyTo(tx.LastReply);
             tx.LastReplyLength = reply.Length;
         }
-        if (tx.ReplyDestination is not null) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
+        if (tx.ReplyDestination is not null && (!relayed || OnSendAllowsReply(tx, reply))) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
         if (status >= 200 && tx.UasStatus < 200)
         {
             if (!toTag.IsEmpty) tx.ReplyToTag = toTag.ToArray();

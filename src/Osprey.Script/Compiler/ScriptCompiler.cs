@@ -320,6 +320,10 @@ internal sealed class ScriptCompiler
         CoreKeyword.MaxLen => new ConstEv(Values.Int(65535)),
         CoreKeyword.UriHost => CorePv("rd"),
         CoreKeyword.UriPort => CorePv("rp"),
+        CoreKeyword.SndIp or CoreKeyword.ToIp => new PvEv(SndPvs.Create("ip", out _)!),
+        CoreKeyword.SndPort or CoreKeyword.ToPort => new PvEv(SndPvs.Create("port", out _)!),
+        CoreKeyword.SndProto => new PvEv(SndPvs.Create("proto", out _)!),
+        CoreKeyword.SndAf => new PvEv(SndPvs.Create("af", out _)!),
         _ => Unsupported(k),
     };
 

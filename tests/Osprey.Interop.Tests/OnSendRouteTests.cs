@@ -1,0 +1,108 @@
+using System.Globalization;
+using Osprey.Interop.Tests.Support;
+using Osprey.Sip.Message;
+
+namespace Osprey.Interop.Tests;
+
+/// <summary>onsend_route in the osprey executable: run before a request leaves (t_relay and forward), with
+/// $snd(...) and the snd_/to_ keywords; drop keeps it from the wire; onsend_route_reply=yes covers relayed replies.</summary>
+public sealed class OnSendRouteTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("osprey-onsend-").FullName;
+    private readonly TestUa _open = new(OspreyProcess.FreePort()), _blocked = new(OspreyProcess.FreePort()), _caller = new(OspreyProcess.FreePort());
+
+    private static string P(int p) => p.ToString(CultureInfo.InvariantCulture);
+
+    private OspreyProcess Start()
+    {
+        string cfg = Path.Combine(_dir, "onsend.cfg");
+        File.WriteAllText(cfg, $$"""
+            onsend_route_reply=yes
+            loadmodule "tm.so"
+            loadmodule "sl.so"
+            loadmodule "pv.so"
+            loadmodule "xlog.so"
+            loadmodule "textops.so"
+            request_route {
+              if (is_method("OPTIONS")) { sl_send_reply("200", "OK"); exit; }
+              if (is_method("ACK")) { t_relay(); exit; }
+              if ($rU == "stateless") {
+                $du = "sip:127.0.0.1:{{P(_blocked.Port)}}";
+                if (!forward()) sl_send_reply("500", "Forward dropped");
+                exit;
+              }
+              if ($rU == "blocked") $du = "sip:127.0.0.1:{{P(_blocked.Port)}}";
+              else $du = "sip:127.0.0.1:{{P(_open.Port)}}";
+              if (!t_relay()) sl_send_reply("500", "Relay dropped");
+            }
+            onsend_route {
+              if (snd_port == {{P(_blocked.Port)}} && to_ip == 127.0.0.1) {
+                xlog("L_ERR", "ONSEND drop $snd(sproto) $snd(ip):$snd(port) $rm len=$snd(len)\n");
+                drop;
+              }
+              if (status == "183") {
+                xlog("L_ERR", "ONSEND drop reply $rs to $snd(ip):$snd(port)\n");
+                drop;
+              }
+            }
+            """);
+        return OspreyProcess.Start("-f", cfg);
+    }
+
+    private string Invite(int proxy, string user) =>
+        $"INVITE sip:{user}@127.0.0.1:{P(proxy)} SIP/2.0\r\n" +
+        $"Via: SIP/2.0/UDP 127.0.0.1:{P(_caller.Port)};branch=z9hG4bK{user}7;rport\r\n" +
+        "Max-Forwards: 70\r\n" +
+        $"From: <sip:caller@127.0.0.1>;tag=c-{user}\r\n" +
+        $"To: <sip:{user}@127.0.0.1>\r\n" +
+        $"Call-ID: onsend-{user}@127.0.0.1\r\n" +
+        "CSeq: 1 INVITE\r\n" +
+        "Content-Length: 0\r\n\r\n";
+
+    private static List<SipMessage> Drain(TestUa ua, int ms)
+    {
+        var list = new List<SipMessage>();
+        var until = DateTime.UtcNow.AddMilliseconds(ms);
+        while (DateTime.UtcNow < until)
+        {
+            if (ua.Receive(TimeSpan.FromMilliseconds(100)) is { } m) list.Add(m);
+        }
+        return list;
+    }
+
+    [Fact]
+    public void Drop_in_onsend_route_keeps_requests_and_replies_off_the_wire()
+    {
+        using var osprey = Start();
+
+        // allowed: relayed; the 183 the callee sends is dropped on its way up, the 200 is not
+        _caller.Send(osprey.Port, Invite(osprey.Port, "open"));
+        var inv = _open.Receive(TimeSpan.FromSeconds(10));
+        Assert.True(inv is { Method: SipMethod.Invite }, osprey.Log);
+        _open.Send(osprey.Port, UasReplies.To(inv!, 183, "Session Progress", "o1"));
+        _open.Send(osprey.Port, UasReplies.To(inv!, 200, "OK", "o1", $"sip:open@127.0.0.1:{P(_open.Port)}"));
+        var upstream = Drain(_caller, 1500).Where(m => m.IsReply).Select(m => m.StatusCode).ToList();
+        Assert.Contains(200, upstream);
+        Assert.DoesNotContain(183, upstream);
+
+        // to the blocked port: the stateful relay is dropped, so is stateless forward()
+        _caller.Send(osprey.Port, Invite(osprey.Port, "blocked"));
+        _caller.Send(osprey.Port, Invite(osprey.Port, "stateless"));
+        Assert.Empty(Drain(_blocked, 1500));
+        var finals = Drain(_caller, 1000).Where(m => m.IsReply && m.StatusCode >= 300).Select(m => System.Text.Encoding.UTF8.GetString(m.Reason)).ToList();
+        Assert.Contains("Relay dropped", finals);
+        Assert.Contains("Forward dropped", finals);
+
+        string log = osprey.Log;
+        Assert.Contains($"ONSEND drop udp 127.0.0.1:{P(_blocked.Port)} INVITE len=", log);
+        Assert.Contains($"ONSEND drop reply 183 to 127.0.0.1:{P(_caller.Port)}", log);
+    }
+
+    public void Dispose()
+    {
+        _open.Dispose();
+        _blocked.Dispose();
+        _caller.Dispose();
+        Directory.Delete(_dir, true);
+    }
+}
