@@ -57,17 +57,6 @@ public sealed class ForkingTests : IDisposable
         return OspreyProcess.Start("-f", cfg);
     }
 
-    private string Invite(int proxy, string user) =>
-        $"INVITE sip:{user}@127.0.0.1:{P(proxy)} SIP/2.0\r\n" +
-        $"Via: SIP/2.0/UDP 127.0.0.1:{P(_caller.Port)};branch=z9hG4bK{user}1;rport\r\n" +
-        "Max-Forwards: 70\r\n" +
-        $"From: <sip:caller@127.0.0.1>;tag=c-{user}\r\n" +
-        $"To: <sip:{user}@127.0.0.1>\r\n" +
-        $"Call-ID: fork-{user}@127.0.0.1\r\n" +
-        "CSeq: 1 INVITE\r\n" +
-        $"Contact: <sip:caller@127.0.0.1:{P(_caller.Port)}>\r\n" +
-        "Content-Length: 0\r\n\r\n";
-
     /// <summary>The next message on <paramref name="ua"/> that satisfies <paramref name="want"/> (others skipped: 100, retransmissions).</summary>
     private static SipMessage Expect(TestUa ua, Func<SipMessage, bool> want, string what, OspreyProcess osprey, int seconds = 10)
     {
@@ -81,18 +70,6 @@ public sealed class ForkingTests : IDisposable
         return null!;
     }
 
-    /// <summary>Collects what arrives on <paramref name="ua"/> for a while.</summary>
-    private static List<SipMessage> Drain(TestUa ua, int ms)
-    {
-        var list = new List<SipMessage>();
-        var until = DateTime.UtcNow.AddMilliseconds(ms);
-        while (DateTime.UtcNow < until)
-        {
-            if (ua.Receive(TimeSpan.FromMilliseconds(100)) is { } m) list.Add(m);
-        }
-        return list;
-    }
-
     private static bool Is(SipMessage m, SipMethod method) => m.IsRequest && m.Method == method;
 
     private static bool Final(SipMessage m) => m.IsReply && m.StatusCode >= 200 && m.CSeq.Method == SipMethod.Invite;
@@ -101,7 +78,7 @@ public sealed class ForkingTests : IDisposable
     public void Parallel_first_200_wins_and_the_other_branch_gets_a_cancel()
     {
         using var osprey = Start();
-        _caller.Send(osprey.Port, Invite(osprey.Port, "parallel"));
+        _caller.Send(osprey.Port, _caller.Invite(osprey.Port, "parallel"));
         var atA = Expect(_a, m => Is(m, SipMethod.Invite), "INVITE at a", osprey);
         var atB = Expect(_b, m => Is(m, SipMethod.Invite), "INVITE at b", osprey);
         Assert.NotEqual(atA.TopVia.BranchString, atB.TopVia.BranchString);
@@ -119,16 +96,16 @@ public sealed class ForkingTests : IDisposable
         Assert.Equal(200, final.StatusCode);
         Assert.Equal("tb", final.To.TagString);
         // the 487 of the cancelled branch never reaches the caller
-        Assert.DoesNotContain(Drain(_caller, 800), m => m.IsReply && m.StatusCode >= 300);
+        Assert.DoesNotContain(_caller.Drain(800), m => m.IsReply && m.StatusCode >= 300);
     }
 
     [Fact]
     public void Serial_by_q_moves_on_after_486_and_after_a_timeout()
     {
         using var osprey = Start();
-        _caller.Send(osprey.Port, Invite(osprey.Port, "serial"));
+        _caller.Send(osprey.Port, _caller.Invite(osprey.Port, "serial"));
         var atA = Expect(_a, m => Is(m, SipMethod.Invite), "INVITE at a (q 1.0)", osprey);
-        Assert.DoesNotContain(Drain(_b, 300), m => Is(m, SipMethod.Invite)); // one target at a time
+        Assert.DoesNotContain(_b.Drain(300), m => Is(m, SipMethod.Invite)); // one target at a time
         _a.Send(osprey.Port, UasReplies.To(atA, 486, "Busy Here", "ta"));
         Expect(_a, m => Is(m, SipMethod.Ack), "ACK of the 486 at a", osprey);
 
@@ -143,7 +120,7 @@ public sealed class ForkingTests : IDisposable
         _c.Send(osprey.Port, UasReplies.To(atC, 200, "OK", "tc", $"sip:c@127.0.0.1:{P(_c.Port)}"));
 
         var finals = new List<SipMessage> { Expect(_caller, Final, "the final reply at the caller", osprey) };
-        finals.AddRange(Drain(_caller, 800).Where(Final));
+        finals.AddRange(_caller.Drain(800).Where(Final));
         Assert.All(finals, f => Assert.Equal(200, f.StatusCode));
         Assert.Equal("tc", finals[0].To.TagString);
     }
@@ -152,13 +129,13 @@ public sealed class ForkingTests : IDisposable
     public void A_6xx_ends_the_serial_search()
     {
         using var osprey = Start();
-        _caller.Send(osprey.Port, Invite(osprey.Port, "decline"));
+        _caller.Send(osprey.Port, _caller.Invite(osprey.Port, "decline"));
         var atA = Expect(_a, m => Is(m, SipMethod.Invite), "INVITE at a", osprey);
         _a.Send(osprey.Port, UasReplies.To(atA, 603, "Decline", "ta"));
         var final = Expect(_caller, Final, "the final reply at the caller", osprey);
         Assert.Equal(603, final.StatusCode);
-        Assert.DoesNotContain(Drain(_b, 500), m => Is(m, SipMethod.Invite));
-        Assert.DoesNotContain(Drain(_c, 100), m => Is(m, SipMethod.Invite));
+        Assert.DoesNotContain(_b.Drain(500), m => Is(m, SipMethod.Invite));
+        Assert.DoesNotContain(_c.Drain(100), m => Is(m, SipMethod.Invite));
     }
 
     public void Dispose()

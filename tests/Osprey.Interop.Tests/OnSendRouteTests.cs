@@ -49,47 +49,26 @@ public sealed class OnSendRouteTests : IDisposable
         return OspreyProcess.Start("-f", cfg);
     }
 
-    private string Invite(int proxy, string user) =>
-        $"INVITE sip:{user}@127.0.0.1:{P(proxy)} SIP/2.0\r\n" +
-        $"Via: SIP/2.0/UDP 127.0.0.1:{P(_caller.Port)};branch=z9hG4bK{user}7;rport\r\n" +
-        "Max-Forwards: 70\r\n" +
-        $"From: <sip:caller@127.0.0.1>;tag=c-{user}\r\n" +
-        $"To: <sip:{user}@127.0.0.1>\r\n" +
-        $"Call-ID: onsend-{user}@127.0.0.1\r\n" +
-        "CSeq: 1 INVITE\r\n" +
-        "Content-Length: 0\r\n\r\n";
-
-    private static List<SipMessage> Drain(TestUa ua, int ms)
-    {
-        var list = new List<SipMessage>();
-        var until = DateTime.UtcNow.AddMilliseconds(ms);
-        while (DateTime.UtcNow < until)
-        {
-            if (ua.Receive(TimeSpan.FromMilliseconds(100)) is { } m) list.Add(m);
-        }
-        return list;
-    }
-
     [Fact]
     public void Drop_in_onsend_route_keeps_requests_and_replies_off_the_wire()
     {
         using var osprey = Start();
 
         // allowed: relayed; the 183 the callee sends is dropped on its way up, the 200 is not
-        _caller.Send(osprey.Port, Invite(osprey.Port, "open"));
+        _caller.Send(osprey.Port, _caller.Invite(osprey.Port, "open"));
         var inv = _open.Receive(TimeSpan.FromSeconds(10));
         Assert.True(inv is { Method: SipMethod.Invite }, osprey.Log);
         _open.Send(osprey.Port, UasReplies.To(inv!, 183, "Session Progress", "o1"));
         _open.Send(osprey.Port, UasReplies.To(inv!, 200, "OK", "o1", $"sip:open@127.0.0.1:{P(_open.Port)}"));
-        var upstream = Drain(_caller, 1500).Where(m => m.IsReply).Select(m => m.StatusCode).ToList();
+        var upstream = _caller.Drain(1500).Where(m => m.IsReply).Select(m => m.StatusCode).ToList();
         Assert.Contains(200, upstream);
         Assert.DoesNotContain(183, upstream);
 
         // to the blocked port: the stateful relay is dropped, so is stateless forward()
-        _caller.Send(osprey.Port, Invite(osprey.Port, "blocked"));
-        _caller.Send(osprey.Port, Invite(osprey.Port, "stateless"));
-        Assert.Empty(Drain(_blocked, 1500));
-        var finals = Drain(_caller, 1000).Where(m => m.IsReply && m.StatusCode >= 300).Select(m => System.Text.Encoding.UTF8.GetString(m.Reason)).ToList();
+        _caller.Send(osprey.Port, _caller.Invite(osprey.Port, "blocked"));
+        _caller.Send(osprey.Port, _caller.Invite(osprey.Port, "stateless"));
+        Assert.Empty(_blocked.Drain(1500));
+        var finals = _caller.Drain(1000).Where(m => m.IsReply && m.StatusCode >= 300).Select(m => System.Text.Encoding.UTF8.GetString(m.Reason)).ToList();
         Assert.Contains("Relay dropped", finals);
         Assert.Contains("Forward dropped", finals);
 
