@@ -28,6 +28,7 @@ public sealed class ForkingTests : IDisposable
             loadmodule "corex.so"
             loadmodule "textops.so"
             loadmodule "pv.so"
+            loadmodule "xlog.so"
             modparam("tm", "fr_timer", 2000)
             modparam("tm", "fr_inv_timer", 2000)
             request_route {
@@ -41,12 +42,15 @@ public sealed class ForkingTests : IDisposable
               $ru = "sip:a@127.0.0.1:{{P(_a.Port)}}";
               append_branch("sip:b@127.0.0.1:{{P(_b.Port)}}", "0.5");
               append_branch("sip:c@127.0.0.1:{{P(_c.Port)}}", "0.1");
+              $avp(leg) = 1;
               t_load_contacts();
               t_next_contacts();
               t_on_failure("NEXT");
               t_relay();
             }
             failure_route[NEXT] {
+              xlog("L_ERR", "FAILURE leg=$avp(leg) status=$T_reply_code\n");
+              $avp(leg) = $avp(leg) + 1;
               if (t_is_canceled()) exit;
               if (t_next_contacts() > 0) {
                 t_on_failure("NEXT");
@@ -123,6 +127,9 @@ public sealed class ForkingTests : IDisposable
         finals.AddRange(_caller.Drain(800).Where(Final));
         Assert.All(finals, f => Assert.Equal(200, f.StatusCode));
         Assert.Equal("tc", finals[0].To.TagString);
+        // $avp set in the request route lives with the transaction across its failure routes
+        Assert.Contains("FAILURE leg=1 status=486", osprey.Log);
+        Assert.Contains("FAILURE leg=2 status=408", osprey.Log);
     }
 
     [Fact]

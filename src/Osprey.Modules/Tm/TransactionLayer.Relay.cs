@@ -125,6 +125,7 @@ public sealed partial class TransactionLayer
             bctx.DestinationUri = dst;
             bctx.SendSocket = socket;
             bctx.Flags = ctx.Flags;
+            UseTransactionAvps(tx, bctx);
             if (RunRoute(RouteTypes.Branch, branchRoute, bctx, tx, tx.BranchCount, null, 0) == 0) return -1; // drop: no such branch
             uri = bctx.NewRequestUri;
             dst = bctx.DestinationUri;

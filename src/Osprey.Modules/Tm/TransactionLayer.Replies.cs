@@ -36,6 +36,7 @@ public sealed partial class TransactionLayer
             }
             if (method != tx.Method) return true;
             ctx.Transaction = tx;
+            UseTransactionAvps(tx, ctx);
             OnBranchReply(tx, b, ctx);
         }
         return true;

@@ -104,6 +104,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         tx = created;
         ctx.Transaction = tx;
         PendingBindings.Peek(ctx)?.MoveTo(tx);
+        TakeOverAvps(tx, ctx);
         TransactionCreated?.Invoke(tx, ctx);
         Interlocked.Increment(ref Stats.UasTransactions);
         Interlocked.Increment(ref Stats.Created);
@@ -180,6 +181,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         ctx.Transaction = tx;
         ctx.NewRequestUri = tx.SavedRequestUri;
         ctx.Flags = tx.SavedFlags;
+        UseTransactionAvps(tx, ctx);
         return ctx;
     }
 
