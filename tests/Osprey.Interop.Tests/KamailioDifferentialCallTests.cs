@@ -8,7 +8,7 @@ namespace Osprey.Interop.Tests;
 /// <summary>
 /// Issue 4's differential check: the same SIPp call flows through the installed Kamailio and through
 /// Osprey, both running Debian's kamailio.cfg (unchanged, imported by a wrapper that shortens the final
-/// response timers), compared by what each SIPp endpoint receives: methods and status codes, the number
+/// response timers and turns acc's report_ack on), compared by what each SIPp endpoint receives: methods and status codes, the number
 /// of Via, Record-Route and Route entries, and whether To carries a tag. The acc lines both write for the
 /// same calls (the default config accounts INVITEs) are compared by event, method, code and reason.
 /// </summary>
@@ -61,6 +61,7 @@ public partial class KamailioDifferentialCallTests
         Assert.Contains("BYE via=2 rr=0 route=0 totag=yes", viaOsprey["call"].Uas);
         Assert.Contains("408/INVITE via=1 rr=0 route=0 totag=yes", viaOsprey["no answer"].Uac);
         Assert.Contains(accOsprey, l => l == "call missed: method=INVITE;code=486;reason=Busy Here");
+        Assert.Contains(accOsprey, l => l == "request acknowledged: method=ACK;code=200;reason=OK");
     }
 
     private static void Compare(StringBuilder report, string what, List<string> kamailio, List<string> osprey)

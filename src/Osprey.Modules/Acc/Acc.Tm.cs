@@ -17,7 +17,7 @@ public sealed partial class Acc
     /// flag is still set); with <c>early_media</c> a provisional reply with a body is accounted too;</item>
     /// <item>every branch failed (before failure_route): a missed call is logged when log_missed_flag is set,
     /// and the flag is reset, so serial forking logs one line per attempt only when failure_route sets it again;</item>
-    /// <item>the ACK of a 2xx (<c>report_ack</c>): logged when the INVITE was accounted and the ACK has log_flag too.</item>
+    /// <item>the ACK of a 2xx (<c>report_ack</c>): logged when the INVITE transaction has log_flag, with the 2xx's code and reason.</item>
     /// </list>
     /// </summary>
     private sealed class TmHooks(Acc acc) : ITransactionObserver
@@ -44,11 +44,16 @@ public sealed partial class Acc
             requestCtx.Flags &= ~(1UL << acc.LogMissedFlag); // reset after the branch completed (acc manual, log_missed_flag)
         }
 
+        // Kamailio 5.6 (observed) decides by the INVITE transaction's flags — an unflagged ACK of an
+        // accounted call is logged — and logs the code and reason of the 2xx it acknowledges.
         public void E2eAck(Transaction invite, MessageContext ackCtx)
         {
-            if (!IsSet(ackCtx, acc.LogFlag)) return; // the ACK must be flagged as well (acc manual, report_ack)
-            acc.AccountAck(ackCtx, TransactionLayer.FlagsOf(invite));
+            if (acc.ReportAck == 0 || !FlagSet(TransactionLayer.FlagsOf(invite), acc.LogFlag)) return;
+            var (status, reason) = TransactionLayer.FinalReply(invite);
+            acc.Write(AccEvent.Acknowledged, ackCtx, status > 0 ? Code(status) : "", reason, ackCtx.Message.To.Tag);
         }
+
+        private static bool FlagSet(ulong flags, int flag) => (uint)flag <= 63 && (flags & (1UL << flag)) != 0;
 
         private static string Code(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }

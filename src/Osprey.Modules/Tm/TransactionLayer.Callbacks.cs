@@ -59,6 +59,22 @@ public sealed partial class TransactionLayer
         return true;
     }
 
+    /// <summary>Status and reason phrase of the final reply the transaction sent upstream ((0, "") while none).</summary>
+    public static (int Status, string Reason) FinalReply(Transaction tx)
+    {
+        lock (tx.Gate)
+        {
+            if (tx.UasStatus < 200 || tx.LastReply is null) return (tx.FinalStatus, "");
+            var line = tx.LastReply.AsSpan(0, tx.LastReplyLength);
+            int eol = line.IndexOf("\r\n"u8);
+            if (eol > 0) line = line[..eol];
+            // "SIP/2.0 200 OK": the reason follows the second space
+            int sp = line.IndexOf((byte)' ');
+            int sp2 = sp < 0 ? -1 : line[(sp + 1)..].IndexOf((byte)' ');
+            return (tx.UasStatus, sp2 < 0 ? "" : Encoding.UTF8.GetString(line[(sp + sp2 + 2)..]));
+        }
+    }
+
     /// <summary>Flags the transaction carries (set in the request route before t_relay, and in failure routes).</summary>
     public static ulong FlagsOf(Transaction tx)
     {
