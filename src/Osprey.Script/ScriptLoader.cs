@@ -136,8 +136,18 @@ public static class ScriptLoader
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         var compiler = new ScriptCompiler(config, diag, modules.Modules, slots, customVars, settings.MaxWhileLoops);
         var routes = compiler.CompileRoutes();
+        CompiledScript? compiled = null;
+        var formats = new ModuleFormatCompiler(compiler, () => compiled);
+        foreach (var m in modules.Modules)
+        {
+            if (m.Instance is IUsesScriptFormats user && user.CompileFormats(formats) is { } formatError)
+            {
+                diag.Error(DiagnosticCode.Syntax, SourceLocation.None with { File = file }, m.Name + ": " + formatError);
+            }
+        }
         if (diag.ErrorCount > 0) return Fail(diag);
         var script = new CompiledScript(file, settings, modules, routes, slots.Count, log);
+        compiled = script;
         var router = new ScriptRouter(script, file, defines, options);
         return new ScriptLoadResult(script, [], Warnings(diag), router);
     }
@@ -232,4 +242,10 @@ public static class ScriptLoader
         }
         return set;
     }
+}
+
+/// <summary>The compiler as modules see it for their parameters' formats.</summary>
+internal sealed class ModuleFormatCompiler(ScriptCompiler compiler, Func<CompiledScript?> script) : IScriptFormatCompiler
+{
+    public ScriptFormat? Compile(string text, out string? error) => compiler.CompileFormat(text, script, out error);
 }

@@ -10,7 +10,8 @@ namespace Osprey.Interop.Tests;
 /// Osprey, both running Debian's kamailio.cfg (unchanged, imported by a wrapper that shortens the final
 /// response timers and turns acc's report_ack on), compared by what each SIPp endpoint receives: methods and status codes, the number
 /// of Via, Record-Route and Route entries, and whether To carries a tag. The acc lines both write for the
-/// same calls (the default config accounts INVITEs) are compared by event, method, code and reason.
+/// same calls (the default config accounts INVITEs) are compared by event, method, code, reason and the
+/// config's log_extra values.
 /// </summary>
 public partial class KamailioDifferentialCallTests
 {
@@ -60,8 +61,10 @@ public partial class KamailioDifferentialCallTests
         // the comparison is not empty: every flow was seen at both ends
         Assert.Contains("BYE via=2 rr=0 route=0 totag=yes", viaOsprey["call"].Uas);
         Assert.Contains("408/INVITE via=1 rr=0 route=0 totag=yes", viaOsprey["no answer"].Uac);
-        Assert.Contains(accOsprey, l => l == "call missed: method=INVITE;code=486;reason=Busy Here");
-        Assert.Contains(accOsprey, l => l == "request acknowledged: method=ACK;code=200;reason=OK");
+        // log_extra of Debian's config: src_user=$fU;src_domain=$fd;src_ip=$si;dst_ouser=$tU;dst_user=$rU;dst_domain=$rd
+        const string extra = ";src_user=caller;src_domain=127.0.0.1;src_ip=127.0.0.1;dst_ouser=callee;dst_user=callee;dst_domain=127.0.0.1";
+        Assert.Contains("call missed: method=INVITE;code=486;reason=Busy Here" + extra, accOsprey);
+        Assert.Contains(accOsprey, l => l.StartsWith("request acknowledged: method=ACK;code=200;reason=OK;src_user=caller;", StringComparison.Ordinal));
     }
 
     private static void Compare(StringBuilder report, string what, List<string> kamailio, List<string> osprey)
@@ -155,7 +158,7 @@ public partial class KamailioDifferentialCallTests
         return $"{start} via={via} rr={rr} route={route} totag={(toTag ? "yes" : "no")}";
     }
 
-    [GeneratedRegex(@"ACC: ([a-z ]+): timestamp=\d+;method=([^;]*);from_tag=[^;]*;to_tag=[^;]*;call_id=[^;]*;code=([^;]*);reason=([^;]*)")]
+    [GeneratedRegex(@"ACC: ([a-z ]+): timestamp=\d+;method=([^;]*);from_tag=[^;]*;to_tag=[^;]*;call_id=[^;]*;code=([^;]*);reason=([^;\r\n]*)([^\r\n]*)")]
     private static partial Regex AccLine();
 
     private static List<string> AccLines(string log)
@@ -163,7 +166,7 @@ public partial class KamailioDifferentialCallTests
         var list = new List<string>();
         foreach (Match m in AccLine().Matches(log))
         {
-            list.Add($"{m.Groups[1].Value}: method={m.Groups[2].Value};code={m.Groups[3].Value};reason={m.Groups[4].Value}");
+            list.Add($"{m.Groups[1].Value}: method={m.Groups[2].Value};code={m.Groups[3].Value};reason={m.Groups[4].Value}{m.Groups[5].Value.TrimEnd()}");
         }
         return list;
     }

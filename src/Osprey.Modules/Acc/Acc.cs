@@ -29,7 +29,7 @@ public enum AccEvent
 /// <see cref="AccountTransaction"/> (see there); <c>acc_log_request</c> writes a line on demand.</para>
 /// </summary>
 [Module("acc")]
-public sealed partial class Acc : ModuleBase
+public sealed partial class Acc : ModuleBase, IUsesScriptFormats
 {
     private (string Name, string Spec)[] _extra = [];
 
@@ -67,13 +67,7 @@ public sealed partial class Acc : ModuleBase
 
     public override string? Init()
     {
-        var list = new List<(string, string)>();
-        foreach (var item in LogExtra.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            int eq = item.IndexOf('=');
-            if (eq <= 0 || eq == item.Length - 1) return "acc: log_extra item '" + item + "' is not name=$variable";
-            list.Add((item[..eq].Trim(), item[(eq + 1)..].Trim()));
-        }
+        if (ParseExtra(out var list) is { } error) return error;
         _extra = [.. list];
         Tm?.Callbacks.Add(new TmHooks(this));
         return null;
@@ -179,6 +173,34 @@ public sealed partial class Acc : ModuleBase
             sb.Append(';').Append(name).Append('=').Append(Extra(ctx, spec));
         }
         return sb.ToString();
+    }
+
+    private string? ParseExtra(out List<(string Name, string Spec)> list)
+    {
+        list = [];
+        foreach (var item in LogExtra.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = item.IndexOf('=');
+            if (eq <= 0 || eq == item.Length - 1) return "acc: log_extra item '" + item + "' is not name=$variable";
+            list.Add((item[..eq].Trim(), item[(eq + 1)..].Trim()));
+        }
+        return null;
+    }
+
+    /// <summary>log_extra's variables, bound by the script engine when the config is compiled.</summary>
+    public string? CompileFormats(IScriptFormatCompiler compiler)
+    {
+        if (ParseExtra(out var list) is { } error) return error;
+        var compiled = new Dictionary<string, ScriptFormat>(StringComparer.Ordinal);
+        foreach (var (_, spec) in list)
+        {
+            if (compiled.ContainsKey(spec)) continue;
+            var f = compiler.Compile(spec, out var err);
+            if (f is null) return "log_extra " + err;
+            compiled[spec] = f;
+        }
+        ExtraEvaluator ??= (ctx, spec) => compiled.TryGetValue(spec, out var f) ? f.Format(ctx) : null;
+        return null;
     }
 
     private string Extra(MessageContext ctx, string spec)

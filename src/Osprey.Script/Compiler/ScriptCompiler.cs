@@ -423,6 +423,36 @@ internal sealed class ScriptCompiler
 
     // ---- pseudo-variables ----
 
+    /// <summary>Text with pseudo-variables for a module parameter (<see cref="IUsesScriptFormats"/>),
+    /// bound now; <paramref name="script"/> supplies the per-thread state when the format is used outside
+    /// a route. Null with an error when the text does not parse or names an unknown variable.</summary>
+    internal ScriptFormat? CompileFormat(string text, Func<CompiledScript?> script, out string? error)
+    {
+        var parts = PvParser.ParseFormat(text, out error);
+        if (parts is null)
+        {
+            error ??= "cannot parse '" + text + "'";
+            return null;
+        }
+        int errors = _diag.ErrorCount;
+        var evs = new List<Ev>();
+        foreach (var part in parts)
+        {
+            if (part.Pv is null) evs.Add(new ConstEv(PvValue.FromString(part.Literal!)));
+            else
+            {
+                var acc = BindPv(part.Pv, SourceLocation.None);
+                evs.Add(acc is null ? new ConstEv(PvValue.FromString("")) : new PrintPartEv(new PvEv(acc)));
+            }
+        }
+        if (_diag.ErrorCount > errors)
+        {
+            error = "'" + text + "': " + _diag.Items.Last(d => d.IsError).Message;
+            return null;
+        }
+        return new ModuleFormat(new FormatEv(evs.ToArray(), text), text, script);
+    }
+
     internal PvAccessor? BindPv(PvRef pv, SourceLocation at)
     {
         _env.Location = at;
