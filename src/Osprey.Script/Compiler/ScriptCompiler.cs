@@ -435,22 +435,29 @@ internal sealed class ScriptCompiler
             return null;
         }
         int errors = _diag.ErrorCount;
-        var evs = new List<Ev>();
-        foreach (var part in parts)
-        {
-            if (part.Pv is null) evs.Add(new ConstEv(PvValue.FromString(part.Literal!)));
-            else
-            {
-                var acc = BindPv(part.Pv, SourceLocation.None);
-                evs.Add(acc is null ? new ConstEv(PvValue.FromString("")) : new PrintPartEv(new PvEv(acc)));
-            }
-        }
+        var evs = FormatParts(parts, SourceLocation.None);
         if (_diag.ErrorCount > errors)
         {
             error = "'" + text + "': " + _diag.Items.Last(d => d.IsError).Message;
             return null;
         }
         return new ModuleFormat(new FormatEv(evs.ToArray(), text), text, script);
+    }
+
+    // the pieces of a string with pseudo-variables: literals as constants, variables printed as xlog does
+    private List<Ev> FormatParts(IReadOnlyList<FormatPart> parts, SourceLocation at)
+    {
+        var evs = new List<Ev>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (part.Pv is null) evs.Add(new ConstEv(PvValue.FromString(part.Literal!)));
+            else
+            {
+                var acc = BindPv(part.Pv, at);
+                evs.Add(acc is null ? new ConstEv(PvValue.FromString("")) : new PrintPartEv(new PvEv(acc)));
+            }
+        }
+        return evs;
     }
 
     internal PvAccessor? BindPv(PvRef pv, SourceLocation at)
@@ -617,16 +624,7 @@ internal sealed class ScriptCompiler
             var parts = PvParser.ParseFormat(sl.Value, out _);
             if (parts is not null)
             {
-                var evs = new List<Ev>();
-                foreach (var part in parts)
-                {
-                    if (part.Pv is null) evs.Add(new ConstEv(PvValue.FromString(part.Literal!)));
-                    else
-                    {
-                        var acc = BindPv(part.Pv, a.Location);
-                        evs.Add(acc is null ? new ConstEv(PvValue.FromString("")) : new PrintPartEv(new PvEv(acc)));
-                    }
-                }
+                var evs = FormatParts(parts, a.Location);
                 if (evs.All(x => x is ConstEv)) return new BoundArgument(new ConstEv(PvValue.FromString(string.Concat(evs.Select(x => ((ConstEv)x).Value.Str)))), null, text, true);
                 return new BoundArgument(new FormatEv(evs.ToArray(), sl.Value), null, text, true);
             }
