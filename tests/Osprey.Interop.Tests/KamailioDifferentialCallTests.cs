@@ -36,14 +36,12 @@ public partial class KamailioDifferentialCallTests
         using (var kamailio = KamailioProcess.Start(cfg))
         {
             viaKamailio = RunFlows(kamailio.Port);
-            Thread.Sleep(500);
-            accKamailio = AccLines(kamailio.Log);
+            accKamailio = SettledAccLines(() => kamailio.Log);
         }
         using (var osprey = OspreyProcess.Start("-f", cfg))
         {
             viaOsprey = RunFlows(osprey.Port);
-            Thread.Sleep(500);
-            accOsprey = AccLines(osprey.Log);
+            accOsprey = SettledAccLines(() => osprey.Log);
         }
 
         var report = new StringBuilder();
@@ -160,6 +158,26 @@ public partial class KamailioDifferentialCallTests
 
     [GeneratedRegex(@"ACC: ([a-z ]+): timestamp=\d+;method=([^;]*);from_tag=[^;]*;to_tag=[^;]*;call_id=[^;]*;code=([^;]*);reason=([^;\r\n]*)([^\r\n]*)")]
     private static partial Regex AccLine();
+
+    /// <summary>The acc lines of a server's log once they stop coming: stderr is read asynchronously and a
+    /// loaded machine may deliver the last lines late. At most 15 s.</summary>
+    private static List<string> SettledAccLines(Func<string> log)
+    {
+        // every flow writes at least one line (the call writes three)
+        int expectedAtLeast = Flows.Length + 2;
+        var lines = AccLines(log());
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var stableSince = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(250);
+            var now = AccLines(log());
+            if (now.Count != lines.Count) stableSince = DateTime.UtcNow;
+            lines = now;
+            if (lines.Count >= expectedAtLeast && DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(1)) break;
+        }
+        return lines;
+    }
 
     private static List<string> AccLines(string log)
     {

@@ -77,9 +77,12 @@ public sealed class OnSendRouteTests : IDisposable
         Assert.Contains("Relay dropped", finals);
         Assert.Contains("Forward dropped", finals);
 
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string want1 = $"ONSEND drop udp 127.0.0.1:{P(_blocked.Port)} INVITE len=", want2 = $"ONSEND drop reply 183 to 127.0.0.1:{P(_caller.Port)}";
+        while (!(osprey.Log.Contains(want1, StringComparison.Ordinal) && osprey.Log.Contains(want2, StringComparison.Ordinal)) && DateTime.UtcNow < deadline) Thread.Sleep(100);
         string log = osprey.Log;
-        Assert.Contains($"ONSEND drop udp 127.0.0.1:{P(_blocked.Port)} INVITE len=", log);
-        Assert.Contains($"ONSEND drop reply 183 to 127.0.0.1:{P(_caller.Port)}", log);
+        Assert.Contains(want1, log);
+        Assert.Contains(want2, log);
     }
 
     /// <summary>What arrives until <paramref name="done"/> says so (or 10 s pass), then 300 ms more.</summary>
