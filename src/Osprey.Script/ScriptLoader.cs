@@ -141,7 +141,8 @@ public static class ScriptLoader
         if (settings.LogPrefix is not null) log.PrefixFormat = compiler.Format(settings.LogPrefix);
         if (diag.ErrorCount > 0) return Fail(diag);
         // module parameters that hold pseudo-variables (acc's db_extra) bind them now, like the routes do
-        var pvCompiler = new ParameterPvCompiler(compiler);
+        CompiledScript? compiled = null;
+        var pvCompiler = new ParameterPvCompiler(compiler, () => compiled);
         foreach (var m in modules.Modules)
         {
             if (m.Instance is IPvParameters pvp && pvp.CompilePvParameters(pvCompiler) is { } pvError)
@@ -152,6 +153,7 @@ public static class ScriptLoader
         }
         if (diag.ErrorCount > 0) return Fail(diag);
         var script = new CompiledScript(file, settings, modules, routes, slots.Count, log);
+        compiled = script;
         var router = new ScriptRouter(script, file, defines, options);
         return new ScriptLoadResult(script, [], Warnings(diag), router);
     }
@@ -248,8 +250,9 @@ public static class ScriptLoader
     }
 }
 
-/// <summary>The script compiler as module parameters see it (<see cref="IPvCompiler"/>).</summary>
-internal sealed class ParameterPvCompiler(ScriptCompiler compiler) : IPvCompiler
+/// <summary>The script compiler as module parameters see it (<see cref="IPvCompiler"/>); <paramref name="script"/>
+/// gives formats the per-thread state when they run outside a route (tm callbacks such as acc's).</summary>
+internal sealed class ParameterPvCompiler(ScriptCompiler compiler, Func<CompiledScript?> script) : IPvCompiler
 {
-    public ScriptFormat? CompileFormat(string text, out string? error) => compiler.CompileParameterFormat(text, out error);
+    public ScriptFormat? CompileFormat(string text, out string? error) => compiler.CompileFormat(text, script, out error);
 }

@@ -10,7 +10,7 @@ namespace Osprey.Script;
 /// a failed reload changes nothing and returns the errors. tm runs failure/branch/onreply routes through
 /// <see cref="RunRoute"/>.
 /// </summary>
-public sealed class ScriptRouter : IMessageRouter
+public sealed class ScriptRouter : IMessageRouter, IRouteRunner
 {
     private CompiledScript _script;
     private readonly string _file;
@@ -35,6 +35,7 @@ public sealed class ScriptRouter : IMessageRouter
     public IReadOnlyList<string> Start(SipServer server)
     {
         _server = server;
+        ScriptOnSend.Attach(server, this);
         return Script.Modules.Start(server);
     }
 
@@ -42,8 +43,16 @@ public sealed class ScriptRouter : IMessageRouter
 
     public bool OnReply(MessageContext ctx) => Script.RunReply(ctx);
 
-    /// <summary>Runs a named route of a type on a context (see <see cref="CompiledScript.RunRoute"/>).</summary>
-    public int RunRoute(RouteTypes type, string name, MessageContext ctx) => Script.RunRoute(type, name, ctx);
+    /// <summary>Runs a named route of a type on a context (see <see cref="CompiledScript.RunRoute"/>); a
+    /// missing route does nothing and returns 1, as <see cref="IRouteRunner"/> says.</summary>
+    public int RunRoute(RouteTypes type, string name, MessageContext ctx)
+    {
+        var script = Script;
+        return script.HasRoute(type, name) ? script.RunRoute(type, name, ctx) : 1;
+    }
+
+    /// <summary>True when the running script has that route (tm's t_on_* targets).</summary>
+    public bool HasRoute(RouteTypes type, string name) => Script.HasRoute(type, name);
 
     /// <summary>
     /// Recompiles the config (for SIGHUP or an RPC). Modules already running keep their instance (and state:
@@ -65,6 +74,7 @@ public sealed class ScriptRouter : IMessageRouter
                 if (errors.Count > 0) return errors;
             }
             Volatile.Write(ref _script, next);
+            if (_server is not null) ScriptOnSend.Attach(_server, this);
             return [];
         }
     }

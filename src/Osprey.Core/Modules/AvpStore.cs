@@ -22,6 +22,13 @@ public sealed class AvpStore
         _count = 0;
     }
 
+    /// <summary>Appends every value of this store to <paramref name="other"/>, keeping their order (a
+    /// transaction taking over the AVPs its request route set so far).</summary>
+    public void CopyTo(AvpStore other)
+    {
+        for (int i = 0; i < _count; i++) other.Push(_names[i], _values[i]);
+    }
+
     /// <summary>Pushes a value on top of <paramref name="name"/>'s stack.</summary>
     public void Push(string name, PvValue value)
     {

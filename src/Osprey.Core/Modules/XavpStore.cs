@@ -62,5 +62,8 @@ public sealed class XavpStore
 
     public void Remove(XavpItem item) => _items.Remove(item);
 
+    /// <summary>Appends every item of this store to <paramref name="other"/> (the items are shared, not cloned).</summary>
+    public void CopyTo(XavpStore other) => other._items.AddRange(_items);
+
     public void RemoveAll(string root) => _items.RemoveAll(x => string.Equals(x.Name, root, StringComparison.Ordinal));
 }

@@ -57,6 +57,10 @@ public sealed class SipServer : IInboundHandler, IDisposable
     /// <summary>The transaction layer (tm) when loaded: replies go through it before stateless forwarding.</summary>
     public ITransactionLayer? TransactionLayer { get; set; }
 
+    /// <summary>The script's onsend_route when it has one: asked before requests (and, if configured,
+    /// relayed replies) are sent.</summary>
+    public IOnSendRoute? OnSend { get; set; }
+
     /// <summary>The current routing logic (for modules that run named routes through <see cref="IRouteRunner"/>).</summary>
     public IMessageRouter Router => Volatile.Read(ref _router);
 

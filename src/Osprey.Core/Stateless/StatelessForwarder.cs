@@ -64,6 +64,7 @@ public sealed class StatelessForwarder
         if (newRuri is not null) ed.SetRequestUri(newRuri);
         AddVia(ctx, local, newRuri);
         using var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable());
+        if (!OnSendFrame.Allows(_server, ctx, new OutgoingSend(hop.Protocol, hop.Destination, local, bytes.Span, false))) return new ForwardOutcome(false, 0, "dropped in onsend_route");
         var r = _server.Sender.Send(hop.Protocol, hop.Destination, bytes.Span, local, noConnect: ctx.ForwardNoConnect);
         if (r != SendResult.Sent) return new ForwardOutcome(false, 503, "Send failed");
         _server.Stats.FwdRequests.Increment();
@@ -209,6 +210,7 @@ public sealed class StatelessForwarder
         if (dest is null) return false;
         using var bytes = ctx.Editor.Apply(ensureContentLength: proto.IsReliable());
         var local = _server.ListenerFor(proto, dest.AddressFamily);
+        if (!OnSendFrame.Allows(_server, ctx, new OutgoingSend(proto, dest, local, bytes.Span, true))) return true; // dropped in onsend_route: handled
         var r = _server.Sender.Send(proto, dest, bytes.Span, local);
         if (r == SendResult.Sent) _server.Stats.FwdReplies.Increment();
         return r == SendResult.Sent;

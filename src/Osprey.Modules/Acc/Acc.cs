@@ -37,11 +37,12 @@ public enum AccEvent
 /// <c>acc_request</c> account a request on demand.</para>
 /// </summary>
 [Module("acc")]
-public sealed class Acc : ModuleBase, IPvParameters, IDisposable
+public sealed partial class Acc : ModuleBase, IPvParameters, IDisposable
 {
     private Extra[] _extra = [];
     private Extra[] _dbExtra = [];
     private ScriptFormat? _accTableFormat, _missedTableFormat;
+    private bool _hooked;
     private bool _compiled;
     private AccDbWriter? _writer;
     private string[] _accColumns = [], _missedColumns = [];
@@ -154,10 +155,10 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
         {
             return "db_flag or db_missed_flag is set but db_url is empty";
         }
-        if (Tm is not null)
+        if (Tm is not null && !_hooked)
         {
-            Tm.ReplySent = OnReplySent;
-            Tm.BranchesFailed = OnBranchesFailed;
+            Tm.Callbacks.Add(new TmHooks(this)); // once: a reload keeps this instance and its hooks
+            _hooked = true;
         }
         return null;
     }
@@ -236,38 +237,6 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
 
     /// <summary>Waits until every queued database row is written (tests, RPC).</summary>
     public bool WaitDbWritten(TimeSpan timeout) => _writer?.WaitWritten(timeout) ?? true;
-
-    // tm: every branch of the transaction failed, before the failure route. A missed call is accounted
-    // now and its flags reset, as Kamailio does: a failure route that forks again sets them again to
-    // account the next attempt too; otherwise the final reply does not account it a second time.
-    private void OnBranchesFailed(Transaction tx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag, bool local)
-    {
-        if (tx.RequestMethod != SipMethod.Invite || status < 300) return;
-        ulong f = tx.Flags;
-        bool log = IsSet(f, LogMissedFlag), db = _writer is not null && IsSet(f, DbMissedFlag);
-        if (!log && !db) return;
-        if (Tm is not { } tm) return;
-        var ctx = tm.Layer.RequestContext(tx);
-        string code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string why = local || reason.IsEmpty ? ReasonPhrases.For(status) : Encoding.UTF8.GetString(reason);
-        var tag = toTag.IsEmpty ? ctx.Message.To.Tag : toTag;
-        if (log) Write(AccEvent.Missed, ctx, code, why, tag);
-        if (db) Enqueue(_missedTableFormat?.Format(ctx) ?? DbTableMissedCalls, _missedColumns, ctx, code, why, tag);
-        ulong mask = 0;
-        if ((uint)LogMissedFlag <= 63) mask |= 1UL << LogMissedFlag;
-        if ((uint)DbMissedFlag <= 63) mask |= 1UL << DbMissedFlag;
-        tx.ResetFlags(mask);
-    }
-
-    // tm: a reply that ends a transaction went upstream (called with the transaction's lock held)
-    private void OnReplySent(Transaction tx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag, bool local)
-    {
-        ulong f = tx.Flags;
-        if (!IsSet(f, LogFlag) && !IsSet(f, LogMissedFlag) && !IsSet(f, DbFlag) && !IsSet(f, DbMissedFlag)) return;
-        if (Tm is not { } tm) return;
-        var ctx = tm.Layer.RequestContext(tx);
-        AccountTransaction(ctx, status, Encoding.UTF8.GetString(reason), toTag, local);
-    }
 
     /// <summary><c>acc_log_request(comment)</c>: logs the request now. A comment starting with three digits
     /// gives the code and the rest (blanks skipped) the reason; any other comment is all reason.</summary>
@@ -357,13 +326,35 @@ public sealed class Acc : ModuleBase, IPvParameters, IDisposable
     }
 
     /// <summary>With <see cref="ReportAck"/>: tm calls this for the ACK of a 2xx of an accounted INVITE
-    /// transaction (the ACK's context; the transaction's flags in <paramref name="transactionFlags"/>).</summary>
-    public bool AccountAck(MessageContext ackCtx, ulong transactionFlags)
+    /// transaction (the ACK's context; the transaction's flags in <paramref name="transactionFlags"/>).
+    /// Kamailio 5.6 (observed) decides by the INVITE transaction's flags — an unflagged ACK of an accounted
+    /// call is logged — and logs the code and reason of the 2xx it acknowledges.</summary>
+    public bool AccountAck(MessageContext ackCtx, ulong transactionFlags, string code = "", string reason = "")
     {
         if (ReportAck == 0 || ackCtx.Message.Method != SipMethod.Ack) return false;
-        if (LogFlag < 0 || LogFlag > 63 || (transactionFlags & (1UL << LogFlag)) == 0) return false;
-        Write(AccEvent.Acknowledged, ackCtx, "", "", ackCtx.Message.To.Tag);
+        if (!IsSet(transactionFlags, LogFlag)) return false;
+        Write(AccEvent.Acknowledged, ackCtx, code, reason, ackCtx.Message.To.Tag);
         return true;
+    }
+
+    // tm: every branch failed, before the failure route. A missed call is accounted now and its flags
+    // reset, as Kamailio does: a failure route that forks again sets them again to account the next
+    // attempt too; otherwise the final reply does not account it a second time.
+    private void AccountMissed(MessageContext requestCtx, int status, string reason, ReadOnlySpan<byte> replyToTag, bool local)
+    {
+        var m = requestCtx.Message;
+        if (m.Method != SipMethod.Invite || status < 300) return;
+        bool log = IsSet(requestCtx, LogMissedFlag), db = _writer is not null && IsSet(requestCtx, DbMissedFlag);
+        if (!log && !db) return;
+        string code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string why = local || reason.Length == 0 ? ReasonPhrases.For(status) : reason;
+        var tag = local || replyToTag.IsEmpty ? m.To.Tag : replyToTag;
+        if (log) Write(AccEvent.Missed, requestCtx, code, why, tag);
+        if (db) Enqueue(_missedTableFormat?.Format(requestCtx) ?? DbTableMissedCalls, _missedColumns, requestCtx, code, why, tag);
+        ulong mask = 0;
+        if ((uint)LogMissedFlag <= 63) mask |= 1UL << LogMissedFlag;
+        if ((uint)DbMissedFlag <= 63) mask |= 1UL << DbMissedFlag;
+        requestCtx.Flags &= ~mask; // the observer's flag changes stay with the transaction
     }
 
     private static bool IsSet(MessageContext ctx, int flag) => IsSet(ctx.Flags, flag);

@@ -36,6 +36,9 @@ internal sealed class ClientBranch
     public bool Faked;
     public bool EverReplied;
 
+    /// <summary>Status of the last reply received from the network (a faked 408 leaves it): $T(reply_last).</summary>
+    public int LastReceived;
+
     /// <summary>The final reply kept for best-response selection (detached); null when faked.</summary>
     public SipMessage? FinalReply;
 

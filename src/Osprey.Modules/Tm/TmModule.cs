@@ -14,41 +14,20 @@ namespace Osprey.Modules.Tm;
 /// parameter, pseudo-variable, RPC and statistics names.
 /// </summary>
 [Module("tm")]
-public sealed class TmModule : ModuleBase, IDisposable
+public sealed partial class TmModule : ModuleBase, IDisposable
 {
     private readonly ConcurrentDictionary<string, Regex> _statusPatterns = new(StringComparer.Ordinal);
     private TransactionLayer? _layer;
 
     public TmSettings Settings { get; } = new();
 
+    /// <summary>Where other modules (acc) register for transaction events; usable before Init.</summary>
+    public TmCallbacks Callbacks { get; } = new();
+
     /// <summary>Deadline source; the server's timing wheel, or a manual clock in tests. Set before Init.</summary>
     public ITmScheduler? Scheduler { get; set; }
 
     public TransactionLayer Layer => _layer ?? throw new InvalidOperationException("tm is not initialised");
-
-    private FinalReplyHandler? _replySent, _branchesFailed;
-
-    /// <summary>The observer of transactions whose branches all failed (acc's missed calls); before or after Init.</summary>
-    public FinalReplyHandler? BranchesFailed
-    {
-        get => _branchesFailed;
-        set
-        {
-            _branchesFailed = value;
-            if (_layer is not null) _layer.BranchesFailed = value;
-        }
-    }
-
-    /// <summary>The observer of replies that end a transaction (acc); may be set before or after Init.</summary>
-    public FinalReplyHandler? ReplySent
-    {
-        get => _replySent;
-        set
-        {
-            _replySent = value;
-            if (_layer is not null) _layer.ReplySent = value;
-        }
-    }
 
     [ModParam("fr_timer")] public int FrTimer { get => Settings.FrTimer; set => Settings.FrTimer = value; }
     [ModParam("fr_inv_timer")] public int FrInvTimer { get => Settings.FrInvTimer; set => Settings.FrInvTimer = value; }
@@ -81,7 +60,7 @@ public sealed class TmModule : ModuleBase, IDisposable
         if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
         // tm runs on the server's one timing wheel (ARCHITECTURE.md); tests may pass their own scheduler
         var scheduler = Scheduler ??= new WheelTmScheduler(Server.Timers);
-        _layer = new TransactionLayer(Server, s, scheduler) { ReplySent = _replySent, BranchesFailed = _branchesFailed };
+        _layer = new TransactionLayer(Server, s, scheduler) { Callbacks = Callbacks };
         Server.TransactionLayer = _layer;
         return null;
     }
@@ -157,7 +136,7 @@ public sealed class TmModule : ModuleBase, IDisposable
                     return 0; // the ACK of a negative reply ends here
                 }
                 // the ACK of a 2xx: true while its INVITE transaction is still around
-                return layer.Table.FindInviteOf2xxAck(msg) is not null ? 1 : -1;
+                return layer.NotifyE2eAck(ctx) ? 1 : -1;
             default:
                 if (layer.Lookup(msg) is not null)
                 {

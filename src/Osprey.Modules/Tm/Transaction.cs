@@ -90,6 +90,9 @@ public sealed class Transaction
     internal bool Deleted;
     internal bool CreatedByRelay;
 
+    /// <summary>A request this server sent itself (tm.t_uac_start): no server side, replies end here.</summary>
+    internal bool LocalUac;
+
     // ---- script bindings ----
     internal string? OnFailure;
     internal string? OnReply;
@@ -109,9 +112,6 @@ public sealed class Transaction
     /// <summary>The transaction's message flags (setflag): as at t_relay, and as the failure route or a
     /// local reply left them.</summary>
     public ulong Flags => SavedFlags;
-
-    /// <summary>Clears flags of the transaction (acc resets the missed-call flags once it accounted a failure).</summary>
-    public void ResetFlags(ulong mask) => SavedFlags &= ~mask;
 
     /// <summary>The method of the transaction's request.</summary>
     public SipMethod RequestMethod => Method;

@@ -125,6 +125,7 @@ public sealed partial class TransactionLayer
             bctx.DestinationUri = dst;
             bctx.SendSocket = socket;
             bctx.Flags = ctx.Flags;
+            UseTransactionAvps(tx, bctx);
             if (RunRoute(RouteTypes.Branch, branchRoute, bctx, tx, tx.BranchCount, null, 0) == 0) return -1; // drop: no such branch
             uri = bctx.NewRequestUri;
             dst = bctx.DestinationUri;
@@ -164,7 +165,8 @@ public sealed partial class TransactionLayer
         b.Destination = hop.Destination;
         b.Local = hop.Local;
         Interlocked.Increment(ref Stats.UacTransactions);
-        if (Server.Sender.Send(hop.Protocol, hop.Destination, b.Request, hop.Local) != SendResult.Sent)
+        if (!OnSendFrame.Allows(Server, ctx, new OutgoingSend(hop.Protocol, hop.Destination, hop.Local, b.Request, false))
+            || Server.Sender.Send(hop.Protocol, hop.Destination, b.Request, hop.Local) != SendResult.Sent)
         {
             b.Status = 503; // RFC 3261 §16.9: a transport error counts as a 503 from that branch
             b.Faked = true;
@@ -227,6 +229,7 @@ public sealed partial class TransactionLayer
             }
         }
         // RFC 3261 §16.7 / §13.2.2.4: the ACK of a 2xx is a request of its own, routed end to end
+        NotifyE2eAck(ctx);
         return Stateless(ctx, forcedDestination);
     }
 

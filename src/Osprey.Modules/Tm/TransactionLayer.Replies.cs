@@ -36,6 +36,7 @@ public sealed partial class TransactionLayer
             }
             if (method != tx.Method) return true;
             ctx.Transaction = tx;
+            UseTransactionAvps(tx, ctx);
             OnBranchReply(tx, b, ctx);
         }
         return true;
@@ -48,6 +49,7 @@ public sealed partial class TransactionLayer
         int status = msg.StatusCode;
         bool invite = tx.Method == SipMethod.Invite;
         b.EverReplied = true;
+        b.LastReceived = status;
         if (b.Status >= 200)
         {
             // a retransmitted final, or a real final after a faked one
@@ -133,20 +135,14 @@ public sealed partial class TransactionLayer
     {
         if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
         int best = SelectBest(tx);
-        if (best >= 0 && BranchesFailed is { } failed)
-        {
-            // Kamailio's TMCB_ON_FAILURE: every branch failed, before the failure route (acc's missed calls)
-            var loser = tx.Branches[best];
-            var reply = loser.FinalReply;
-            failed(tx, loser.Status, reply is null ? default : reply.ReasonRange.Of(reply.Span), reply is null ? default : reply.To.Tag, reply is null);
-        }
+        var failedCtx = NotifyFailure(tx, best);
         if (tx.OnFailure is string failureRoute)
         {
             tx.OnFailure = null; // armed again only by t_on_failure inside the route
-            var fctx = RequestContext(tx);
+            var fctx = failedCtx ?? RequestContext(tx);
             var reply = best >= 0 ? tx.Branches[best].FinalReply : null;
             RunRoute(RouteTypes.Failure, failureRoute, fctx, tx, best, reply, best >= 0 ? tx.Branches[best].Status : 0);
-            tx.SavedFlags = fctx.Flags; // setflag() in the failure route holds for the rest of the transaction (acc)
+            tx.SavedFlags = fctx.Flags; // flags set in failure_route stay with the transaction (acc's missed-call flag)
             if (tx.Deleted || tx.UasStatus >= 200 || tx.HasPendingBranches()) return;
             best = SelectBest(tx);
         }
@@ -233,6 +229,8 @@ public sealed partial class TransactionLayer
         using var bytes = ed.Apply(ensureContentLength: tx.Local.Protocol.IsReliable());
         Interlocked.Increment(ref Stats.RplRelayed);
         Server.Stats.FwdReplies.Increment();
-        SendUpstream(tx, bytes.Span, status, reply.To.Tag, local: false);
+        bool first = tx.UasStatus < 200;
+        SendUpstream(tx, bytes.Span, status, reply.To.Tag, relayed: true);
+        if (first) NotifyRelayedReply(tx, reply, status);
     }
 }

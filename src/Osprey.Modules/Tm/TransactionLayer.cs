@@ -15,9 +15,6 @@ namespace Osprey.Modules.Tm;
 /// the choice of the reply that goes upstream. Script functions (<c>t_relay</c>, <c>t_reply</c>, ...)
 /// call in here; the pipeline hands it every reply.
 /// </summary>
-/// <summary>See <see cref="TransactionLayer.ReplySent"/>.</summary>
-public delegate void FinalReplyHandler(Transaction tx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> toTag, bool local);
-
 public sealed partial class TransactionLayer : ITransactionLayer
 {
     private const int InstanceLength = 6;
@@ -57,16 +54,6 @@ public sealed partial class TransactionLayer : ITransactionLayer
     /// where the script runtime attaches <see cref="Transaction.ScriptState"/> (the $avp/$xavp lists
     /// that move with the transaction).</summary>
     public Action<Transaction, MessageContext>? TransactionCreated { get; set; }
-
-    /// <summary>Called, with the transaction's lock held, when a reply goes upstream that ends the
-    /// transaction's search (its first final reply) and for every 183: where acc accounts transactions.
-    /// <c>local</c> tells a reply this server generated (t_reply, timeout) from a relayed one.</summary>
-    public FinalReplyHandler? ReplySent { get; set; }
-
-    /// <summary>Called, with the transaction's lock held, when every branch has failed, before the failure
-    /// route runs (Kamailio's TMCB_ON_FAILURE): the best failure's status, reason and To tag (empty
-    /// reason and tag for a failure tm made itself, such as a timeout). acc accounts missed calls here.</summary>
-    public FinalReplyHandler? BranchesFailed { get; set; }
 
     /// <summary>Transactions in the table (tm.stats "current").</summary>
     public int Count => Table.Count;
@@ -117,6 +104,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         tx = created;
         ctx.Transaction = tx;
         PendingBindings.Peek(ctx)?.MoveTo(tx);
+        TakeOverAvps(tx, ctx);
         TransactionCreated?.Invoke(tx, ctx);
         Interlocked.Increment(ref Stats.UasTransactions);
         Interlocked.Increment(ref Stats.Created);
@@ -194,6 +182,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         ctx.Transaction = tx;
         ctx.NewRequestUri = tx.SavedRequestUri;
         ctx.Flags = tx.SavedFlags;
+        UseTransactionAvps(tx, ctx);
         return ctx;
     }
 
@@ -201,27 +190,29 @@ public sealed partial class TransactionLayer : ITransactionLayer
     internal bool SendLocalReply(Transaction tx, MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default)
     {
         if (tx.UasStatus >= 200 || tx.Method == SipMethod.Ack) return false; // RFC 3261 §16.7 step 5: one final reply
+        if (tx.LocalUac) return CompleteLocalUac(tx, ctx, status, reason);
         using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag, extraHeaders, default, default, out bool fillRport);
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
         tx.LocalReply = true;
         if (ctx.Transaction == tx && ctx.Message.IsRequest) tx.SavedFlags = ctx.Flags; // flags set since t_newtran count (acc)
         Interlocked.Increment(ref Stats.RplGenerated);
-        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag, local: true);
+        bool first = tx.UasStatus < 200;
+        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag);
+        if (first) NotifyLocalReply(tx, ctx, status, reason);
         return true;
     }
 
     // caller holds tx.Gate. Sends a reply upstream, keeps it for retransmissions of the request.
-    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag, bool local)
+    private void SendUpstream(Transaction tx, ReadOnlySpan<byte> reply, int status, ReadOnlySpan<byte> toTag, bool relayed = false)
     {
-        bool first = status >= 200 && tx.UasStatus < 200;
         if (tx.UasStatus < 200 || status is >= 200 and < 300)
         {
             if (tx.LastReply is null || tx.LastReply.Length < reply.Length) tx.LastReply = new byte[Math.Max(reply.Length, 512)];
             reply.CopyTo(tx.LastReply);
             tx.LastReplyLength = reply.Length;
         }
-        if (tx.ReplyDestination is not null) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
-        if (first)
+        if (tx.ReplyDestination is not null && (!relayed || OnSendAllowsReply(tx, reply))) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
+        if (status >= 200 && tx.UasStatus < 200)
         {
             if (!toTag.IsEmpty) tx.ReplyToTag = toTag.ToArray();
             OnFinalSent(tx, status);
@@ -230,7 +221,6 @@ public sealed partial class TransactionLayer : ITransactionLayer
         {
             tx.UasStatus = status;
         }
-        if ((first || status == 183) && ReplySent is { } observer) observer(tx, status, ReasonOf(reply), toTag, local);
     }
 
     // caller holds tx.Gate: RFC 3261 §17.2.1 (INVITE) and §17.2.2 (non-INVITE) after the final reply

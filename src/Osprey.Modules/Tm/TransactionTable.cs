@@ -231,4 +231,20 @@ internal sealed class TransactionTable
         return msg.To.Tag.SequenceEqual(t.RequestToTag) && msg.RequestUriText.SequenceEqual(t.RequestUriText)
             && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText);
     }
+
+    /// <summary>Puts a transaction made by this server (a local request) in a bucket of its own choosing;
+    /// it is found only by the branch parameter of its replies.</summary>
+    public void InsertLocal(Transaction tx, int bucket)
+    {
+        var head = _buckets[bucket & _mask];
+        lock (head.Gate)
+        {
+            tx.Bucket = bucket & _mask;
+            tx.Label = ++head.NextLabel;
+            tx.NextInBucket = head.Head;
+            tx.InTable = true;
+            head.Head = tx;
+        }
+        Interlocked.Increment(ref _count);
+    }
 }

@@ -141,3 +141,16 @@ internal sealed class ScriptFormatArgument(Ev ev, string text) : ScriptFormat
     public override bool IsConstant => ev is ConstEv;
     public override string Format(MessageContext ctx) => ev.EvalString(ctx, ScriptStates.Of(ctx));
 }
+
+/// <summary>A module parameter's format: evaluated with the context's script state, or a fresh one for
+/// a context that no route has run on (tm callbacks such as acc's).</summary>
+internal sealed class ModuleFormat(Ev ev, string text, Func<CompiledScript?> script) : ScriptFormat
+{
+    public override string Text => text;
+    public override bool IsConstant => ev is ConstEv;
+    public override string Format(MessageContext ctx)
+    {
+        var s = ctx.ScriptState as ScriptState ?? script()?.StateFor(ctx);
+        return s is null ? "" : ev.EvalString(ctx, s);
+    }
+}

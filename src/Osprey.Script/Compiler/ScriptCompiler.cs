@@ -320,6 +320,10 @@ internal sealed class ScriptCompiler
         CoreKeyword.MaxLen => new ConstEv(Values.Int(65535)),
         CoreKeyword.UriHost => CorePv("rd"),
         CoreKeyword.UriPort => CorePv("rp"),
+        CoreKeyword.SndIp or CoreKeyword.ToIp => new PvEv(SndPvs.Create("ip", out _)!),
+        CoreKeyword.SndPort or CoreKeyword.ToPort => new PvEv(SndPvs.Create("port", out _)!),
+        CoreKeyword.SndProto => new PvEv(SndPvs.Create("proto", out _)!),
+        CoreKeyword.SndAf => new PvEv(SndPvs.Create("af", out _)!),
         _ => Unsupported(k),
     };
 
@@ -419,21 +423,53 @@ internal sealed class ScriptCompiler
 
     /// <summary>Compiles a module parameter's text as a format (pseudo-variables bound now, once); null
     /// with the message when a pseudo-variable in it is unknown.</summary>
-    internal ScriptFormat? CompileParameterFormat(string text, out string? error)
+    // ---- pseudo-variables ----
+
+    /// <summary>Text with pseudo-variables for a module parameter (<see cref="IPvParameters"/>),
+    /// bound now; <paramref name="script"/> supplies the per-thread state when the format is used outside
+    /// a route. Null with an error when the text does not parse or names an unknown variable.</summary>
+    internal ScriptFormat? CompileFormat(string text, Func<CompiledScript?> script, out string? error)
     {
-        int items = _diag.Items.Count, errors = _diag.ErrorCount;
-        var a = Argument(new StringLiteral(text, false, SourceLocation.None), typeof(ScriptFormat));
-        if (_diag.ErrorCount > errors)
+        var parts = PvParser.ParseFormat(text, out error);
+        if (parts is null)
         {
-            error = _diag.Items.Last(d => d.IsError).Message;
-            _diag.Rollback(items);
+            error ??= "cannot parse '" + text + "'";
             return null;
         }
-        error = null;
-        return new ScriptFormatArgument(a.Value, text);
+        int items = _diag.Items.Count, errors = _diag.ErrorCount;
+        var evs = FormatParts(parts, SourceLocation.None);
+        if (_diag.ErrorCount > errors)
+        {
+            error = "'" + text + "': " + _diag.Items.Last(d => d.IsError).Message;
+            _diag.Rollback(items); // the caller reports it where the parameter is
+            return null;
+        }
+        bool constant = true;
+        var literal = new System.Text.StringBuilder();
+        foreach (var part in parts)
+        {
+            if (part.Pv is not null) constant = false;
+            else literal.Append(part.Literal);
+        }
+        Ev ev = constant ? new ConstEv(PvValue.FromString(literal.ToString())) : new FormatEv(evs.ToArray(), text);
+        return new ModuleFormat(ev, text, script);
     }
 
-    // ---- pseudo-variables ----
+    // the pieces of a string with pseudo-variables: literals as constants, variables printed as xlog does
+    private List<Ev> FormatParts(IReadOnlyList<FormatPart> parts, SourceLocation at)
+    {
+        var evs = new List<Ev>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (part.Pv is null) evs.Add(new ConstEv(PvValue.FromString(part.Literal!)));
+            else
+            {
+                var acc = BindPv(part.Pv, at);
+                evs.Add(acc is null ? new ConstEv(PvValue.FromString("")) : new PrintPartEv(new PvEv(acc)));
+            }
+        }
+        return evs;
+    }
 
     internal PvAccessor? BindPv(PvRef pv, SourceLocation at)
     {
@@ -608,16 +644,7 @@ internal sealed class ScriptCompiler
             var parts = PvParser.ParseFormat(sl.Value, out _);
             if (parts is not null)
             {
-                var evs = new List<Ev>();
-                foreach (var part in parts)
-                {
-                    if (part.Pv is null) evs.Add(new ConstEv(PvValue.FromString(part.Literal!)));
-                    else
-                    {
-                        var acc = BindPv(part.Pv, a.Location);
-                        evs.Add(acc is null ? new ConstEv(PvValue.FromString("")) : new PrintPartEv(new PvEv(acc)));
-                    }
-                }
+                var evs = FormatParts(parts, a.Location);
                 if (evs.All(x => x is ConstEv)) return new BoundArgument(new ConstEv(PvValue.FromString(string.Concat(evs.Select(x => ((ConstEv)x).Value.Str)))), null, text, true);
                 return new BoundArgument(new FormatEv(evs.ToArray(), sl.Value), null, text, true);
             }

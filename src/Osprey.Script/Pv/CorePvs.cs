@@ -24,7 +24,7 @@ internal static class CorePvs
         "rm", "ci", "fu", "fU", "fd", "fn", "ft", "tu", "tU", "td", "tn", "tt", "si", "sp", "su", "Ri", "Rp", "Ru", "pr",
         "proto", "rs", "rr", "hdr", "hdrc", "cs", "ua", "ct", "cT", "cl", "rb", "mb", "ml", "mi", "mt", "cfg", "rc",
         "retcode", "?", "Ts", "TS", "Tf", "TV", "time", "utime", "timef", "utimef", "pp", "RANDOM", "env", "null",
-        "ai", "pu", "pU", "pd", "var", "avp", "xavp", "shv", "sel", "msg", "stat",
+        "ai", "pu", "pU", "pd", "var", "avp", "xavp", "shv", "sel", "msg", "stat", "snd",
     ];
 
     // One buffer per PV ($si, $Ri) so both can be compared with each other.
@@ -232,6 +232,8 @@ internal static class CorePvs
                 var h = new HeaderName(inner ?? "");
                 return new MessagePv(c => Values.Int(h.Count(c.Message)), kind: ValueKind.Int);
             }
+            case "snd":
+                return SndPvs.Create(inner, out error);
             case "hdr":
                 if (string.IsNullOrEmpty(inner)) return Fail(out error, "$hdr needs a header name: $hdr(Name)");
                 return new HeaderPv(new HeaderName(inner), 0, false);

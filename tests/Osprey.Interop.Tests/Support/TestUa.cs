@@ -52,5 +52,33 @@ internal sealed class TestUa : IDisposable
         "CSeq: 1 OPTIONS\r\n" +
         "Content-Length: 0\r\n\r\n";
 
+    /// <summary>Everything that arrives within <paramref name="ms"/> milliseconds.</summary>
+    public List<SipMessage> Drain(int ms)
+    {
+        var list = new List<SipMessage>();
+        var until = DateTime.UtcNow.AddMilliseconds(ms);
+        while (DateTime.UtcNow < until)
+        {
+            if (Receive(TimeSpan.FromMilliseconds(100)) is { } m) list.Add(m);
+        }
+        return list;
+    }
+
+    /// <summary>An INVITE from this UA to <paramref name="user"/> at the proxy on <paramref name="proxyPort"/>;
+    /// Call-ID, branch and From tag derive from <paramref name="user"/>.</summary>
+    public string Invite(int proxyPort, string user)
+    {
+        string proxy = proxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture), me = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"INVITE sip:{user}@127.0.0.1:{proxy} SIP/2.0\r\n" +
+            $"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{user}1;rport\r\n" +
+            "Max-Forwards: 70\r\n" +
+            $"From: <sip:caller@127.0.0.1>;tag=c-{user}\r\n" +
+            $"To: <sip:{user}@127.0.0.1>\r\n" +
+            $"Call-ID: {user}-{me}@127.0.0.1\r\n" +
+            "CSeq: 1 INVITE\r\n" +
+            $"Contact: <sip:caller@127.0.0.1:{me}>\r\n" +
+            "Content-Length: 0\r\n\r\n";
+    }
+
     public void Dispose() => _socket.Dispose();
 }

@@ -310,7 +310,7 @@ onreply_route[REPLY] { xlog("L_ERR", "onreply"); return 2; }
         Assert.Equal(0, h.Result.Router.RunRoute(RouteTypes.Branch, "BR", ctx));
         Assert.True(ctx.Dropped);
         Assert.Equal(2, h.Result.Router.RunRoute(RouteTypes.OnReply, "REPLY", ctx));
-        Assert.Equal(-1, h.Result.Router.RunRoute(RouteTypes.Failure, "NOPE", ctx));
+        Assert.Equal(1, h.Result.Router.RunRoute(RouteTypes.Failure, "NOPE", ctx)); // IRouteRunner: a missing route does nothing
         Assert.Equal(["failure OPTIONS", "branch", "onreply"], ScriptHarness.Lines(h.Log.ToString()));
     }
 
