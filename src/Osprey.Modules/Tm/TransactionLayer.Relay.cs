@@ -1,4 +1,5 @@
 using Osprey.Core.Modules;
+using Osprey.Core.Dns;
 using Osprey.Core.Pipeline;
 using Osprey.Core.Stateless;
 using Osprey.Sip.Message;
@@ -54,9 +55,10 @@ public sealed partial class TransactionLayer
             }
             if (tx.Blocked6xx) return -1; // RFC 3261 §16.7 step 5: a 6xx ends the search
             SipMessage baseMsg;
+            byte[]? tempBuffer = null; // a failure route's edited copy, given back once the branches are built
             if (inFailure)
             {
-                baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx) : ctx.Message;
+                baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tempBuffer) : ctx.Message;
                 tx.Leg++;
                 int mode = tx.DropRepliesMode >= 0 ? tx.DropRepliesMode : Settings.FailureReplyMode;
                 if (mode != 0) tx.SelectFromLeg = tx.Leg;
@@ -64,8 +66,17 @@ public sealed partial class TransactionLayer
             }
             else
             {
-                baseMsg = Rebuild(ctx);
-                tx.BaseRequest ??= baseMsg;
+                if (tx.BaseRequest is null)
+                {
+                    // the one copy of the request with the route's edits that the transaction keeps (pooled)
+                    baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tx.BaseBuffer) : msg;
+                    tx.BaseLength = tx.BaseBuffer is null ? 0 : baseMsg.Length;
+                    tx.BaseRequest = baseMsg;
+                }
+                else
+                {
+                    baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tempBuffer) : tx.BaseRequest;
+                }
                 tx.SavedRequestUri = ctx.NewRequestUri;
                 tx.SavedFlags = ctx.Flags;
                 if (ctx.ForceRport && tx.LastReply is null) tx.ReplyDestination = null;
@@ -84,6 +95,7 @@ public sealed partial class TransactionLayer
                 else err = r;
             }
             set.Clear();
+            if (tempBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(tempBuffer);
             if (added == 0)
             {
                 if (created)
@@ -104,12 +116,23 @@ public sealed partial class TransactionLayer
         return Server.Forwarder.ForwardRequest(ctx).Sent ? 1 : -1;
     }
 
-    /// <summary>The request with the script's edits applied, parsed again: what branches are built from.</summary>
-    private static SipMessage Rebuild(MessageContext ctx)
+    /// <summary>The request with the script's edits applied, parsed again: what branches are built from.
+    /// Its bytes are in <paramref name="rented"/> (pooled: the caller gives it back), null when the edited
+    /// request did not parse and the context's message is returned instead.</summary>
+    private static SipMessage Rebuild(MessageContext ctx, out byte[]? rented)
     {
         using var bytes = ctx.Editor.Apply();
-        var copy = bytes.Span.ToArray();
-        return SipMessage.Parse(copy, Framing.Datagram, out _) ?? ctx.Message;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.Span.CopyTo(buf);
+        var parsed = SipMessage.Parse(buf.AsMemory(0, bytes.Length), Framing.Datagram, out _);
+        if (parsed is null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+            rented = null;
+            return ctx.Message;
+        }
+        rented = buf;
+        return parsed;
     }
 
     // caller holds tx.Gate. One client transaction: build, send, arm the timers. 1 or a negative error.
@@ -117,67 +140,85 @@ public sealed partial class TransactionLayer
     {
         if (tx.BranchCount >= Settings.MaxBranches) return Fail(ctx, -2, 500, "Too many branches");
         var msg = baseMsg;
-        if (tx.OnBranch is string branchRoute)
+        byte[]? branchBuffer = null; // a branch route's edited copy, given back once the branch is built
+        try
         {
-            var bctx = MessageContext.ForStoredMessage(Server, baseMsg, tx.Source, tx.Local, tx.ConnectionId);
-            bctx.Transaction = tx;
-            bctx.NewRequestUri = uri;
-            bctx.DestinationUri = dst;
-            bctx.SendSocket = socket;
-            bctx.Flags = ctx.Flags;
-            if (RunRoute(RouteTypes.Branch, branchRoute, bctx, tx, tx.BranchCount, null, 0) == 0) return -1; // drop: no such branch
-            uri = bctx.NewRequestUri;
-            dst = bctx.DestinationUri;
-            socket = bctx.SendSocket;
-            if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx);
+            if (tx.OnBranch is string branchRoute)
+            {
+                var bctx = MessageContext.ForStoredMessage(Server, baseMsg, tx.Source, tx.Local, tx.ConnectionId);
+                bctx.Transaction = tx;
+                bctx.NewRequestUri = uri;
+                bctx.DestinationUri = dst;
+                bctx.SendSocket = socket;
+                bctx.Flags = ctx.Flags;
+                if (RunRoute(RouteTypes.Branch, branchRoute, bctx, tx, tx.BranchCount, null, 0) == 0) return -1; // drop: no such branch
+                uri = bctx.NewRequestUri;
+                dst = bctx.DestinationUri;
+                socket = bctx.SendSocket;
+                if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx, out branchBuffer);
+            }
+            if (!ResolveBranchHop(msg, dst, uri, socket, out var hop, out var targets, out var outcome))
+            {
+                return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
+            }
+            var b = tx.AddBranch();
+            b.Targets = targets;
+            Span<byte> id = stackalloc byte[64];
+            int idLen = WriteBranchId(id, tx, b.Index);
+            var ed = Editor(msg);
+            if (uri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(uri));
+            StatelessForwarder.InsertVia(ed, hop.Local, id[..idLen]);
+            if (!string.IsNullOrEmpty(path))
+            {
+                // RFC 3327 §5.3: the Path of the binding becomes the Route set of the branch
+                ed.BeginInsert(msg.HeadersStart);
+                ed.Write("Route: "u8);
+                ed.Write(System.Text.Encoding.UTF8.GetBytes(path));
+                ed.Write("\r\n"u8);
+                ed.EndInsert();
+            }
+            using (var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable()))
+            {
+                b.SetRequest(bytes.Span);
+            }
+            b.ViaBranch = id[..idLen].ToArray();
+            b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
+            b.DestinationUri = dst;
+            b.Protocol = hop.Protocol;
+            b.Destination = hop.Destination;
+            b.Local = hop.Local;
+            if (!SendBranch(tx, b) && !FailOver(tx, b, TargetFailure.SendFailure, -1))
+            {
+                return Fail(ctx, -3, 477, "Unfortunately error on sending to next hop occurred");
+            }
+            return 1;
         }
-        if (!Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, out var hop, out var outcome))
+        finally
         {
-            return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
+            if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer);
         }
-        var b = tx.AddBranch();
-        Span<byte> id = stackalloc byte[64];
-        int idLen = WriteBranchId(id, tx, b.Index);
-        var ed = Editor(msg);
-        if (uri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(uri));
-        StatelessForwarder.InsertVia(ed, hop.Local, id[..idLen]);
-        if (!string.IsNullOrEmpty(path))
-        {
-            // RFC 3327 §5.3: the Path of the binding becomes the Route set of the branch
-            ed.BeginInsert(msg.HeadersStart);
-            ed.Write("Route: "u8);
-            ed.Write(System.Text.Encoding.UTF8.GetBytes(path));
-            ed.Write("\r\n"u8);
-            ed.EndInsert();
-        }
-        using (var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable()))
-        {
-            b.Request = bytes.Span.ToArray();
-        }
-        b.Sent = SipMessage.Parse(b.Request, Framing.Datagram, out _)!;
-        _ = b.Sent.TopVia;
-        _ = b.Sent.CSeq;
-        b.ViaBranch = id[..idLen].ToArray();
-        b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
-        b.DestinationUri = dst;
-        b.Protocol = hop.Protocol;
-        b.Destination = hop.Destination;
-        b.Local = hop.Local;
+    }
+
+    // caller holds tx.Gate. Sends a new branch's request and arms its timers; false on a transport error,
+    // which counts as a 503 from that branch (RFC 3261 §16.9).
+    private bool SendBranch(Transaction tx, ClientBranch b)
+    {
         Interlocked.Increment(ref Stats.UacTransactions);
-        if (Server.Sender.Send(hop.Protocol, hop.Destination, b.Request, hop.Local) != SendResult.Sent)
+        if (Server.Sender.Send(b.Protocol, b.Destination, b.Request, b.Local) != SendResult.Sent)
         {
-            b.Status = 503; // RFC 3261 §16.9: a transport error counts as a 503 from that branch
+            b.Status = 503;
             b.Faked = true;
-            return Fail(ctx, -3, 477, "Unfortunately error on sending to next hop occurred");
+            Server.Dns.Blocklist.Add(b.Protocol, b.Destination, BlocklistReason.SendFailure);
+            return false;
         }
         Server.Stats.FwdRequests.Increment();
-        if (!hop.Protocol.IsReliable())
+        if (!b.Protocol.IsReliable())
         {
             b.RetrIntervalMs = Settings.RetrTimer1; // Timer A / E
             b.RetrTimer = Clock.Schedule(b.RetrIntervalMs, _onRetr, b);
         }
         ArmFinalResponseTimer(b, FrTimeout(tx));
-        return 1;
+        return true;
     }
 
     private const int DnsPending = -100;
