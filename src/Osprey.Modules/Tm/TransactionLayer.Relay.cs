@@ -39,7 +39,7 @@ public sealed partial class TransactionLayer
         else if (ctx.Transaction is Transaction existing) tx = existing;
         else
         {
-            int r = NewTransaction(ctx, out var t);
+            int r = NewTransaction(ctx, out var t, sendTrying: false);
             if (r <= 0) return r;
             tx = t!;
             created = true;
@@ -106,6 +106,7 @@ public sealed partial class TransactionLayer
                 // a DNS lookup under way: nothing is sent or answered; the retransmission finds it cached
                 return err == DnsPending ? 0 : err;
             }
+            if (created) SendTrying(tx, ctx);
             return 1;
         }
     }

@@ -78,7 +78,12 @@ public sealed partial class TransactionLayer : ITransactionLayer
     /// context already has one), 0 when the request is a retransmission of an existing transaction (its
     /// last reply was resent: absorbed), -1 when no transaction can be made (an ACK).
     /// </summary>
-    public int NewTransaction(MessageContext ctx, out Transaction? tx)
+    public int NewTransaction(MessageContext ctx, out Transaction? tx) => NewTransaction(ctx, out tx, sendTrying: true);
+
+    // sendTrying false: t_relay sends the automatic 100 itself once a branch is out, so that an INVITE whose
+    // next hop's DNS lookup is still under way gets no 100 — its UAC keeps retransmitting it, and the
+    // retransmission finds the answer cached (a 100 would stop those retransmissions, RFC 3261 §17.1.1.2)
+    private int NewTransaction(MessageContext ctx, out Transaction? tx, bool sendTrying)
     {
         tx = ctx.Transaction as Transaction;
         if (tx is not null) return 1;
@@ -113,12 +118,21 @@ public sealed partial class TransactionLayer : ITransactionLayer
             {
                 // a CANCEL that overtook its INVITE (forwarded statefully as unmatched_cancel 0 does)
                 if (Table.FindOrInsert(msg, LookupKind.CancelOfInvite, null, out _) is not null) tx.Canceled = true;
-                if (Settings.AutoInv100 && !tx.Canceled) SendLocalReply(tx, ctx, 100, System.Text.Encoding.UTF8.GetBytes(Settings.AutoInv100Reason));
+                if (sendTrying) SendTrying(tx, ctx);
             }
             int life = msg.Method == SipMethod.Invite ? Settings.MaxInvLifetime : Settings.MaxNonInvLifetime;
             tx.LifetimeTimer = Clock.Schedule(life, _onLifetime, tx);
         }
         return 1;
+    }
+
+    // caller holds tx.Gate: auto_inv_100
+    private void SendTrying(Transaction tx, MessageContext ctx)
+    {
+        if (Settings.AutoInv100 && !tx.Canceled && tx.Method == SipMethod.Invite && tx.UasStatus == 0)
+        {
+            SendLocalReply(tx, ctx, 100, System.Text.Encoding.UTF8.GetBytes(Settings.AutoInv100Reason));
+        }
     }
 
     private Transaction NewServerTransaction(MessageContext ctx, SipMessage msg)
@@ -241,7 +255,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
             // As Kamailio does, the transaction lingers wt_timer (5 s) after its final reply, not the 64·T1
             // (32 s) of RFC 3261 §17.2.2 Timer J (non-INVITE over UDP) and RFC 6026 §8.7 Timer L (INVITE
             // after a 2xx): a request retransmitted later than wt_timer starts a new transaction and is
-            // forwarded again, and a late 2xx retransmission is forwarded statelessly (docs/tm.md). Six
+            // forwarded again, and a late 2xx retransmission is forwarded statelessly (docs/tm-lifecycle.md). Six
             // times fewer finished transactions are alive under load, with their messages.
             tx.UasState = UasState.Finished;
             SetWait(tx, Settings.WtTimer);
