@@ -141,63 +141,58 @@ public sealed partial class TransactionLayer
     {
         if (tx.BranchCount >= Settings.MaxBranches) return Fail(ctx, -2, 500, "Too many branches");
         var msg = baseMsg;
-        byte[]? branchBuffer = null; // a branch route's edited copy, given back once the branch is built
-        try
+        byte[]? branchBuffer = null; // a branch route's edited copy (pooled), given back once the branch is built
+        if (tx.OnBranch is string branchRoute)
         {
-            if (tx.OnBranch is string branchRoute)
-            {
-                var bctx = MessageContext.ForStoredMessage(Server, baseMsg, tx.Source, tx.Local, tx.ConnectionId);
-                bctx.Transaction = tx;
-                bctx.NewRequestUri = uri;
-                bctx.DestinationUri = dst;
-                bctx.SendSocket = socket;
-                bctx.Flags = ctx.Flags;
-                if (RunRoute(RouteTypes.Branch, branchRoute, bctx, tx, tx.BranchCount, null, 0) == 0) return -1; // drop: no such branch
-                uri = bctx.NewRequestUri;
-                dst = bctx.DestinationUri;
-                socket = bctx.SendSocket;
-                if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx, out branchBuffer);
-            }
-            if (!ResolveBranchHop(msg, dst, uri, socket, out var hop, out var targets, out var outcome))
-            {
-                return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
-            }
-            var b = tx.AddBranch();
-            b.Targets = targets;
-            Span<byte> id = stackalloc byte[64];
-            int idLen = WriteBranchId(id, tx, b.Index);
-            var ed = Editor(msg);
-            if (uri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(uri));
-            StatelessForwarder.InsertVia(ed, hop.Local, id[..idLen]);
-            if (!string.IsNullOrEmpty(path))
-            {
-                // RFC 3327 §5.3: the Path of the binding becomes the Route set of the branch
-                ed.BeginInsert(msg.HeadersStart);
-                ed.Write("Route: "u8);
-                ed.Write(System.Text.Encoding.UTF8.GetBytes(path));
-                ed.Write("\r\n"u8);
-                ed.EndInsert();
-            }
-            using (var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable()))
-            {
-                b.SetRequest(bytes.Span);
-            }
-            b.ViaBranch = id[..idLen].ToArray();
-            b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
-            b.DestinationUri = dst;
-            b.Protocol = hop.Protocol;
-            b.Destination = hop.Destination;
-            b.Local = hop.Local;
-            if (!SendBranch(tx, b) && !FailOver(tx, b, TargetFailure.SendFailure, -1))
-            {
-                return Fail(ctx, -3, 477, "Unfortunately error on sending to next hop occurred");
-            }
-            return 1;
+            var bctx = MessageContext.ForStoredMessage(Server, baseMsg, tx.Source, tx.Local, tx.ConnectionId);
+            bctx.Transaction = tx;
+            bctx.NewRequestUri = uri;
+            bctx.DestinationUri = dst;
+            bctx.SendSocket = socket;
+            bctx.Flags = ctx.Flags;
+            if (RunRoute(RouteTypes.Branch, branchRoute, bctx, tx, tx.BranchCount, null, 0) == 0) return -1; // drop: no such branch
+            uri = bctx.NewRequestUri;
+            dst = bctx.DestinationUri;
+            socket = bctx.SendSocket;
+            if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx, out branchBuffer);
         }
-        finally
+        if (!ResolveBranchHop(msg, dst, uri, socket, out var hop, out var targets, out var outcome))
         {
             if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer);
+            return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
         }
+        var b = tx.AddBranch();
+        b.Targets = targets;
+        Span<byte> id = stackalloc byte[64];
+        int idLen = WriteBranchId(id, tx, b.Index);
+        var ed = Editor(msg);
+        if (uri is not null) ed.SetRequestUri(System.Text.Encoding.UTF8.GetBytes(uri));
+        StatelessForwarder.InsertVia(ed, hop.Local, id[..idLen]);
+        if (!string.IsNullOrEmpty(path))
+        {
+            // RFC 3327 §5.3: the Path of the binding becomes the Route set of the branch
+            ed.BeginInsert(msg.HeadersStart);
+            ed.Write("Route: "u8);
+            ed.Write(System.Text.Encoding.UTF8.GetBytes(path));
+            ed.Write("\r\n"u8);
+            ed.EndInsert();
+        }
+        using (var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable()))
+        {
+            b.SetRequest(bytes.Span);
+        }
+        b.ViaBranch = id[..idLen].ToArray();
+        b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
+        if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer); // msg is not used past here
+        b.DestinationUri = dst;
+        b.Protocol = hop.Protocol;
+        b.Destination = hop.Destination;
+        b.Local = hop.Local;
+        if (!SendBranch(tx, b) && !FailOver(tx, b, TargetFailure.SendFailure, -1))
+        {
+            return Fail(ctx, -3, 477, "Unfortunately error on sending to next hop occurred");
+        }
+        return 1;
     }
 
     // caller holds tx.Gate. Sends a new branch's request and arms its timers; false on a transport error,
