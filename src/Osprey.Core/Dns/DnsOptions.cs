@@ -64,6 +64,9 @@ public sealed class DnsOptions
     /// </summary>
     public IReadOnlyDictionary<SipProtocol, int>? TransportPreference { get; set; }
 
+    /// <summary>DNS servers to ask; null or empty: the system's (<c>/etc/resolv.conf</c>), as Kamailio does.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint>? NameServers { get; set; }
+
     /// <summary><c>dns_retr_time</c>: how long to wait for one DNS answer.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

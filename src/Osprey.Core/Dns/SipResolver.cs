@@ -150,6 +150,38 @@ public sealed class SipResolver
     }
 
     /// <summary>
+    /// tm's synchronous entry point under <c>use_dns_failover</c>: <see cref="TryResolve"/>, and when the
+    /// destination has more than one target, a walk over them (<paramref name="targets"/>) that has just
+    /// yielded <paramref name="target"/>, for the branch to fail over to the next one on 503 or timeout.
+    /// </summary>
+    public DnsStatus TryResolveForFailover(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, out SipTarget target, out SipTargetIterator? targets)
+    {
+        targets = null;
+        var status = TryResolve(host, port, transport, secure, out target);
+        if (status != DnsStatus.Ok)
+        {
+            return status;
+        }
+
+        if (host.Length > 2 && host[0] == (byte)'[' && host[^1] == (byte)']')
+        {
+            host = host[1..^1];
+        }
+
+        if (_fast.TryGetValue(FastKey(host, port, transport, secure), out var f) && f.Matches(host, port, transport, secure) && f.Set.HasSeveralTargets)
+        {
+            var walk = f.Set.GetTargets(Blocklist, _options.SrvLoadBalancing, failover: true);
+            if (walk.TryNext(out var first))
+            {
+                target = first;
+                targets = walk;
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>
     /// The old forwarder signature: the first target's address for a host and port (A/AAAA only when
     /// <paramref name="port"/> is given; the full RFC 3263 walk over UDP when it is 0), or null.
     /// </summary>

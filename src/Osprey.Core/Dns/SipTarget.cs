@@ -68,6 +68,24 @@ public sealed class SipTargetSet
 
     internal TargetGroup[] Groups { get; }
 
+    /// <summary>More than one address to try (failover has somewhere to go).</summary>
+    internal bool HasSeveralTargets
+    {
+        get
+        {
+            int n = 0;
+            foreach (var g in Groups)
+            {
+                foreach (var c in g.Choices)
+                {
+                    n += c.Addresses.Length;
+                }
+            }
+
+            return n > 1;
+        }
+    }
+
     /// <summary>Every target in one drawn order, ignoring the blocklist (for <c>dns.lookup</c> and tests).</summary>
     public IReadOnlyList<SipTarget> ToList(bool loadBalance = true)
     {

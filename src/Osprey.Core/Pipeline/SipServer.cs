@@ -34,7 +34,7 @@ public sealed class SipServer : IInboundHandler, IDisposable
         Statistics = new StatsRegistry();
         Stats = new CoreStatistics(Statistics);
         var dnsOptions = settings.Dns ?? new DnsOptions();
-        Dns = new SipResolver(SipResolver.CreateLookupClient(dnsOptions), dnsOptions, Statistics);
+        Dns = new SipResolver(SipResolver.CreateLookupClient(dnsOptions, [.. dnsOptions.NameServers ?? []]), dnsOptions, Statistics);
     }
 
     public CoreSettings Settings { get; }

@@ -79,8 +79,18 @@ public sealed class StatelessForwarder
     /// <see cref="ForwardOutcome.Pending"/> while the DNS lookup is under way.
     /// </summary>
     public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, out NextHop hop, out ForwardOutcome outcome)
+        => TryResolveNextHop(msg, destinationUri, requestUri, sendSocket, false, out hop, out _, out outcome);
+
+    /// <summary>
+    /// <see cref="TryResolveNextHop(SipMessage, string?, string?, ListenEndpoint?, out NextHop, out ForwardOutcome)"/>
+    /// for tm under <c>use_dns_failover</c>: with <paramref name="failover"/>, also the walk over the
+    /// destination's other RFC 3263 targets (null when it has only one).
+    /// </summary>
+    public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, bool failover,
+        out NextHop hop, out SipTargetIterator? targets, out ForwardOutcome outcome)
     {
         hop = default;
+        targets = null;
         if (!TargetUri(msg, destinationUri, requestUri, out var target, out outcome)) return false;
         if (!target.IsSipOrSips) { outcome = new ForwardOutcome(false, 416, "Unsupported URI Scheme"); return false; }
         SipProtocol? explicitProto = null;
@@ -91,7 +101,9 @@ public sealed class StatelessForwarder
         }
         // RFC 3263: maddr overrides the host; no port means SRV may apply
         var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
-        var status = _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved);
+        var status = failover
+            ? _server.Dns.TryResolveForFailover(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved, out targets)
+            : _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out resolved);
         if (status == DnsStatus.Pending) { outcome = ForwardOutcome.Pending; return false; }
         if (status != DnsStatus.Ok) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
         var dest = resolved.EndPoint;

@@ -26,6 +26,11 @@ public sealed class TimingWheel : IDisposable
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly long _startTimestamp;
     private TimerEntry? _pool;
+    private int _poolCount;
+
+    // Free entries kept for reuse: enough for a steady state, not every entry a load peak made (after a
+    // burst the rest go to the GC, so memory returns to its baseline).
+    private const int MaxPooled = 8192;
     private long _processedTick;
     private int _pending;
     private volatile bool _disposed;
@@ -265,6 +270,7 @@ public sealed class TimingWheel : IDisposable
             if (e is not null)
             {
                 _pool = e.Next;
+                _poolCount--;
                 e.Next = null;
                 return e;
             }
@@ -282,8 +288,12 @@ public sealed class TimingWheel : IDisposable
         {
             // A new generation invalidates every handle given out for the previous use.
             e.Generation++;
-            e.Next = _pool;
-            _pool = e;
+            if (_poolCount < MaxPooled)
+            {
+                e.Next = _pool;
+                _pool = e;
+                _poolCount++;
+            }
         }
     }
 

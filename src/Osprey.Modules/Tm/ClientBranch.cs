@@ -22,10 +22,28 @@ internal sealed class ClientBranch
     public string Uri = "";
     public string? DestinationUri;
 
-    /// <summary>The request exactly as sent (retransmitted as is) and its parsed form (for ACK/CANCEL).</summary>
-    public byte[] Request = [];
-    public SipMessage Sent = null!;
+    /// <summary>The request exactly as sent (retransmitted as is): a pooled buffer, returned when the
+    /// transaction is freed.</summary>
+    public ReadOnlySpan<byte> Request => RequestBuffer.AsSpan(0, RequestLength);
+
+    public ReadOnlyMemory<byte> RequestMemory => RequestBuffer.AsMemory(0, RequestLength);
+
+    internal byte[] RequestBuffer = [];
+    internal int RequestLength;
+    private SipMessage? _sent;
+
+    /// <summary>The request as sent, parsed on first use (only ACK, CANCEL and DNS failover need it).</summary>
+    public SipMessage Sent
+    {
+        get => _sent ??= SipMessage.Parse(RequestMemory, Framing.Datagram, out _)!;
+        set => _sent = value;
+    }
+
     public byte[] ViaBranch = [];
+
+    /// <summary>The remaining RFC 3263 targets of this branch's destination (<c>use_dns_failover</c>);
+    /// null when the next hop was not a name with several targets to try.</summary>
+    public Osprey.Core.Dns.SipTargetIterator? Targets;
 
     public SipProtocol Protocol;
     public IPEndPoint Destination = null!;
@@ -58,6 +76,29 @@ internal sealed class ClientBranch
     public string? CancelReason;
 
     public bool IsPending => Status < 200;
+
+    /// <summary>Keeps <paramref name="bytes"/> as the request to send, in a pooled buffer.</summary>
+    internal void SetRequest(ReadOnlySpan<byte> bytes)
+    {
+        if (RequestBuffer.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(RequestBuffer);
+        _sent = null;
+        RequestBuffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.CopyTo(RequestBuffer);
+        RequestLength = bytes.Length;
+    }
+
+    /// <summary>Gives the pooled buffer back and drops every message this branch holds (the transaction is freed).</summary>
+    internal void ReleaseBuffers()
+    {
+        if (RequestBuffer.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(RequestBuffer);
+        RequestBuffer = [];
+        RequestLength = 0;
+        _sent = null;
+        FinalReply = null;
+        Ack = null;
+        CancelRequest = null;
+        Targets = null;
+    }
 }
 
 internal enum CancelState : byte

@@ -48,6 +48,15 @@ public sealed partial class TmModule : ModuleBase, IDisposable
     [ModParam("remap_503_500")] public int Remap503To500 { get => Settings.Remap503To500 ? 1 : 0; set => Settings.Remap503To500 = value != 0; }
     [ModParam("hash_size")] public int HashSize { get => Settings.HashSize; set => Settings.HashSize = value; }
     [ModParam("max_branches")] public int MaxBranches { get => Settings.MaxBranches; set => Settings.MaxBranches = value; }
+    [ModParam("blst_methods_add")] public int BlstMethodsAdd { get => Settings.BlstMethodsAdd; set => Settings.BlstMethodsAdd = value; }
+
+    // tm's blocklist parameters live in the core's DNS options (the blocklist is the core's); applied at Init
+    private int? _blst503, _blst503Def, _blst503Min, _blst503Max;
+
+    [ModParam("blst_503")] public int Blst503 { get => _blst503 ?? 0; set => _blst503 = value; }
+    [ModParam("blst_503_def_timeout")] public int Blst503DefTimeout { get => _blst503Def ?? 0; set => _blst503Def = value; }
+    [ModParam("blst_503_min_timeout")] public int Blst503MinTimeout { get => _blst503Min ?? 0; set => _blst503Min = value; }
+    [ModParam("blst_503_max_timeout")] public int Blst503MaxTimeout { get => _blst503Max ?? 3600; set => _blst503Max = value; }
 
     public override string? Init()
     {
@@ -58,6 +67,12 @@ public sealed partial class TmModule : ModuleBase, IDisposable
         if (s.CancelBMethod is < 0 or > 2) return "tm: cancel_b_method must be 0, 1 or 2";
         if (s.UnmatchedCancel is < 0 or > 2) return "tm: unmatched_cancel must be 0, 1 or 2";
         if (s.MaxBranches is < 1 or > 31) return "tm: max_branches must be between 1 and 31";
+        if (_blst503Def < 0 || _blst503Min < 0 || _blst503Max < 0) return "tm: blst_503_*_timeout must not be negative";
+        var dns = Server.Dns.Options;
+        if (_blst503 is int on) dns.Blst503 = on != 0;
+        if (_blst503Def is int def) dns.Blst503DefaultTimeout = TimeSpan.FromSeconds(def);
+        if (_blst503Min is int min) dns.Blst503MinTimeout = TimeSpan.FromSeconds(min);
+        if (_blst503Max is int max) dns.Blst503MaxTimeout = TimeSpan.FromSeconds(max);
         // tm runs on the server's one timing wheel (ARCHITECTURE.md); tests may pass their own scheduler
         var scheduler = Scheduler ??= new WheelTmScheduler(Server.Timers);
         _layer = new TransactionLayer(Server, s, scheduler) { Callbacks = Callbacks };

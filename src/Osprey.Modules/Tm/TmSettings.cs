@@ -12,8 +12,9 @@ public sealed class TmSettings
     public int MaxInvLifetime { get; set; } = 180000;
     public int MaxNonInvLifetime { get; set; } = 32000;
 
-    /// <summary>wt_timer: how long a finished transaction lingers to absorb retransmissions (Timers D, I, K;
-    /// over UDP a finished non-INVITE, or an INVITE answered 2xx, stays at least 64·T1: Timers J and L).</summary>
+    /// <summary>wt_timer: how long a finished transaction lingers to absorb retransmissions after its final
+    /// reply (non-INVITE, INVITE answered 2xx) or the ACK of a negative one — as in Kamailio, this stands
+    /// in for RFC 3261 Timers I, J and K and RFC 6026 Timer L (J and L are 64·T1 over UDP in the RFC).</summary>
     public int WtTimer { get; set; } = 5000;
 
     /// <summary>retr_timer1: T1 (RFC 3261 §17.1.1.1).</summary>
@@ -22,7 +23,8 @@ public sealed class TmSettings
     /// <summary>retr_timer2: T2, the cap of retransmission intervals.</summary>
     public int RetrTimer2 { get; set; } = 4000;
 
-    /// <summary>T4 (RFC 3261 §17.1.2.2): how long the network may keep a message. Timer I and K.</summary>
+    /// <summary>T4 (RFC 3261 §17.1.2.2): how long the network may keep a message. Not used for Timers I
+    /// and K: <see cref="WtTimer"/> is, as in Kamailio.</summary>
     public int T4 { get; set; } = 5000;
 
     public int FailureReplyMode { get; set; } = 3;
@@ -43,6 +45,11 @@ public sealed class TmSettings
 
     /// <summary>hash_size: buckets of the transaction table (rounded to a power of two).</summary>
     public int HashSize { get; set; } = 16384;
+
+    /// <summary>blst_methods_add: methods (Kamailio's bit mask: INVITE 1, CANCEL 2, ACK 4, BYE 8, INFO 16,
+    /// REGISTER 32, SUBSCRIBE 64, NOTIFY 128, MESSAGE 256, OPTIONS 512, PRACK 1024, UPDATE 2048, REFER 4096,
+    /// PUBLISH 8192, others 524288) whose branch timeouts put the destination on the blocklist.</summary>
+    public int BlstMethodsAdd { get; set; } = 1;
 
     /// <summary>Most branches one transaction may have (Kamailio's max_branches).</summary>
     public int MaxBranches { get; set; } = 12;

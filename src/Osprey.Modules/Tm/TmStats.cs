@@ -13,6 +13,7 @@ internal sealed class TmStats
     public long RplRelayed;
     public long RetransmittedRequests;
     public long AbsorbedRequests;
+    public long DnsFailovers;      // branches started by use_dns_failover
 
     public void CountFinal(int status)
     {

@@ -51,8 +51,22 @@ public sealed class Transaction
     internal byte[] TopViaText = [];
 
     // ---- the received request ----
-    /// <summary>The request as received (detached).</summary>
-    public SipMessage Request { get; internal set; } = null!;
+    private SipMessage? _request, _baseRequest;
+
+    /// <summary>The bytes of the received request (its detached copy).</summary>
+    internal ReadOnlyMemory<byte> RequestBytes;
+
+    /// <summary>The request as received (detached). Once the transaction has answered only its bytes are
+    /// kept, and it is parsed again if asked for.</summary>
+    public SipMessage Request
+    {
+        get => _request ??= SipMessage.Parse(RequestBytes, Framing.Datagram, out _)!;
+        internal set
+        {
+            _request = value;
+            RequestBytes = value.Buffer[..value.Length];
+        }
+    }
     internal IPEndPoint Source = null!;
     internal ListenEndpoint Local = null!;
     internal long ConnectionId;
@@ -60,13 +74,34 @@ public sealed class Transaction
 
     /// <summary>The request after the request route's edits and Max-Forwards, without our Via:
     /// what each branch is built from, also in failure routes.</summary>
-    internal SipMessage? BaseRequest;
+    internal SipMessage? BaseRequest
+    {
+        get => _baseRequest ??= BaseBuffer is null ? null : SipMessage.Parse(BaseBuffer.AsMemory(0, BaseLength), Framing.Datagram, out _);
+        set => _baseRequest = value;
+    }
+
+    /// <summary>The pooled buffer behind <see cref="BaseRequest"/> (<see cref="BaseLength"/> bytes); null when
+    /// it is the received request itself.</summary>
+    internal byte[]? BaseBuffer;
+    internal int BaseLength;
+
+    /// <summary>Whether <paramref name="m"/> is this transaction's request object (received or edited).</summary>
+    internal bool IsOwnRequest(SipMessage m) => ReferenceEquals(m, _request) || ReferenceEquals(m, _baseRequest);
+
+    /// <summary>The final reply went upstream: the parsed requests are let go (their bytes stay and are
+    /// parsed again if a late route asks), so a lingering transaction holds bytes, not message objects.</summary>
+    internal void DropParsedRequests()
+    {
+        _request = null;
+        _baseRequest = null;
+    }
     internal string? SavedRequestUri;
     internal ulong SavedFlags;
 
     // ---- server side ----
     internal UasState UasState;
     internal int UasStatus;
+    /// <summary>The last reply sent upstream (pooled; <see cref="LastReplyLength"/> bytes), resent for retransmitted requests.</summary>
     internal byte[]? LastReply;
     internal int LastReplyLength;
     internal byte[] ReplyToTag = [];
@@ -133,6 +168,24 @@ public sealed class Transaction
             if (Branches[i].IsPending) return true;
         }
         return false;
+    }
+
+    /// <summary>The transaction is freed: pooled buffers go back and no message, reply or script state
+    /// outlives it (anything still pointing at this object keeps only the matching key).</summary>
+    // caller holds Gate
+    internal void ReleaseBuffers()
+    {
+        if (BaseBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(BaseBuffer);
+        BaseBuffer = null;
+        BaseLength = 0;
+        _baseRequest = null;
+        if (LastReply is not null) System.Buffers.ArrayPool<byte>.Shared.Return(LastReply);
+        LastReply = null;
+        LastReplyLength = 0;
+        for (int i = 0; i < BranchCount; i++) Branches[i].ReleaseBuffers();
+        Contacts = null;
+        ScriptState = null;
+        CancelReasonHeader = null;
     }
 
     internal ClientBranch AddBranch()

@@ -1,4 +1,5 @@
 using Osprey.Core.Modules;
+using Osprey.Core.Dns;
 using Osprey.Core.Pipeline;
 using Osprey.Core.Stateless;
 using Osprey.Sip.Message;
@@ -38,7 +39,7 @@ public sealed partial class TransactionLayer
         else if (ctx.Transaction is Transaction existing) tx = existing;
         else
         {
-            int r = NewTransaction(ctx, out var t);
+            int r = NewTransaction(ctx, out var t, sendTrying: false);
             if (r <= 0) return r;
             tx = t!;
             created = true;
@@ -54,9 +55,10 @@ public sealed partial class TransactionLayer
             }
             if (tx.Blocked6xx) return -1; // RFC 3261 §16.7 step 5: a 6xx ends the search
             SipMessage baseMsg;
+            byte[]? tempBuffer = null; // a failure route's edited copy, given back once the branches are built
             if (inFailure)
             {
-                baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx) : ctx.Message;
+                baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tempBuffer) : ctx.Message;
                 tx.Leg++;
                 int mode = tx.DropRepliesMode >= 0 ? tx.DropRepliesMode : Settings.FailureReplyMode;
                 if (mode != 0) tx.SelectFromLeg = tx.Leg;
@@ -64,8 +66,17 @@ public sealed partial class TransactionLayer
             }
             else
             {
-                baseMsg = Rebuild(ctx);
-                tx.BaseRequest ??= baseMsg;
+                if (tx.BaseRequest is null)
+                {
+                    // the one copy of the request with the route's edits that the transaction keeps (pooled)
+                    baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tx.BaseBuffer) : msg;
+                    tx.BaseLength = tx.BaseBuffer is null ? 0 : baseMsg.Length;
+                    tx.BaseRequest = baseMsg;
+                }
+                else
+                {
+                    baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tempBuffer) : tx.BaseRequest;
+                }
                 tx.SavedRequestUri = ctx.NewRequestUri;
                 tx.SavedFlags = ctx.Flags;
                 if (ctx.ForceRport && tx.LastReply is null) tx.ReplyDestination = null;
@@ -84,6 +95,7 @@ public sealed partial class TransactionLayer
                 else err = r;
             }
             set.Clear();
+            if (tempBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(tempBuffer);
             if (added == 0)
             {
                 if (created)
@@ -94,6 +106,7 @@ public sealed partial class TransactionLayer
                 // a DNS lookup under way: nothing is sent or answered; the retransmission finds it cached
                 return err == DnsPending ? 0 : err;
             }
+            if (created) SendTrying(tx, ctx);
             return 1;
         }
     }
@@ -104,12 +117,23 @@ public sealed partial class TransactionLayer
         return Server.Forwarder.ForwardRequest(ctx).Sent ? 1 : -1;
     }
 
-    /// <summary>The request with the script's edits applied, parsed again: what branches are built from.</summary>
-    private static SipMessage Rebuild(MessageContext ctx)
+    /// <summary>The request with the script's edits applied, parsed again: what branches are built from.
+    /// Its bytes are in <paramref name="rented"/> (pooled: the caller gives it back), null when the edited
+    /// request did not parse and the context's message is returned instead.</summary>
+    private static SipMessage Rebuild(MessageContext ctx, out byte[]? rented)
     {
         using var bytes = ctx.Editor.Apply();
-        var copy = bytes.Span.ToArray();
-        return SipMessage.Parse(copy, Framing.Datagram, out _) ?? ctx.Message;
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+        bytes.Span.CopyTo(buf);
+        var parsed = SipMessage.Parse(buf.AsMemory(0, bytes.Length), Framing.Datagram, out _);
+        if (parsed is null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+            rented = null;
+            return ctx.Message;
+        }
+        rented = buf;
+        return parsed;
     }
 
     // caller holds tx.Gate. One client transaction: build, send, arm the timers. 1 or a negative error.
@@ -117,6 +141,7 @@ public sealed partial class TransactionLayer
     {
         if (tx.BranchCount >= Settings.MaxBranches) return Fail(ctx, -2, 500, "Too many branches");
         var msg = baseMsg;
+        byte[]? branchBuffer = null; // a branch route's edited copy (pooled), given back once the branch is built
         if (tx.OnBranch is string branchRoute)
         {
             var bctx = MessageContext.ForStoredMessage(Server, baseMsg, tx.Source, tx.Local, tx.ConnectionId);
@@ -130,13 +155,15 @@ public sealed partial class TransactionLayer
             uri = bctx.NewRequestUri;
             dst = bctx.DestinationUri;
             socket = bctx.SendSocket;
-            if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx);
+            if (bctx.Editor.EditCount > 0) msg = Rebuild(bctx, out branchBuffer);
         }
-        if (!Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, out var hop, out var outcome))
+        if (!ResolveBranchHop(msg, dst, uri, socket, out var hop, out var targets, out var outcome))
         {
+            if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer);
             return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
         }
         var b = tx.AddBranch();
+        b.Targets = targets;
         Span<byte> id = stackalloc byte[64];
         int idLen = WriteBranchId(id, tx, b.Index);
         var ed = Editor(msg);
@@ -153,33 +180,49 @@ public sealed partial class TransactionLayer
         }
         using (var bytes = ed.Apply(ensureContentLength: hop.Protocol.IsReliable()))
         {
-            b.Request = bytes.Span.ToArray();
+            b.SetRequest(bytes.Span);
         }
-        b.Sent = SipMessage.Parse(b.Request, Framing.Datagram, out _)!;
-        _ = b.Sent.TopVia;
-        _ = b.Sent.CSeq;
         b.ViaBranch = id[..idLen].ToArray();
         b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
+        if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer); // msg is not used past here
         b.DestinationUri = dst;
         b.Protocol = hop.Protocol;
         b.Destination = hop.Destination;
         b.Local = hop.Local;
-        Interlocked.Increment(ref Stats.UacTransactions);
-        if (!OnSendFrame.Allows(Server, ctx, new OutgoingSend(hop.Protocol, hop.Destination, hop.Local, b.Request, false))
-            || Server.Sender.Send(hop.Protocol, hop.Destination, b.Request, hop.Local) != SendResult.Sent)
+        if (!SendBranch(tx, b, ctx) && !FailOver(tx, b, TargetFailure.SendFailure, -1))
         {
-            b.Status = 503; // RFC 3261 §16.9: a transport error counts as a 503 from that branch
-            b.Faked = true;
             return Fail(ctx, -3, 477, "Unfortunately error on sending to next hop occurred");
         }
+        return 1;
+    }
+
+    // caller holds tx.Gate. Sends a new branch's request and arms its timers; false on a transport error,
+    // which counts as a 503 from that branch (RFC 3261 §16.9).
+    // With the script's context, onsend_route runs first; its drop counts as a failure of the branch.
+    private bool SendBranch(Transaction tx, ClientBranch b, MessageContext? ctx = null)
+    {
+        Interlocked.Increment(ref Stats.UacTransactions);
+        if (!OnSendFrame.Allows(Server, ctx, new OutgoingSend(b.Protocol, b.Destination, b.Local, b.Request, false)))
+        {
+            b.Status = 503;
+            b.Faked = true;
+            return false;
+        }
+        if (Server.Sender.Send(b.Protocol, b.Destination, b.Request, b.Local) != SendResult.Sent)
+        {
+            b.Status = 503;
+            b.Faked = true;
+            Server.Dns.Blocklist.Add(b.Protocol, b.Destination, BlocklistReason.SendFailure);
+            return false;
+        }
         Server.Stats.FwdRequests.Increment();
-        if (!hop.Protocol.IsReliable())
+        if (!b.Protocol.IsReliable())
         {
             b.RetrIntervalMs = Settings.RetrTimer1; // Timer A / E
             b.RetrTimer = Clock.Schedule(b.RetrIntervalMs, _onRetr, b);
         }
         ArmFinalResponseTimer(b, FrTimeout(tx));
-        return 1;
+        return true;
     }
 
     private const int DnsPending = -100;

@@ -1,3 +1,4 @@
+using Osprey.Core.Dns;
 using Osprey.Core.Modules;
 using Osprey.Core.Pipeline;
 using Osprey.Core.Stateless;
@@ -115,6 +116,7 @@ public sealed partial class TransactionLayer
             tx.Blocked6xx = true;
             CancelOtherBranches(tx, b, status);
         }
+        if (status == 503) FailOver(tx, b, TargetFailure.Reply503, RetryAfterSeconds(msg)); // RFC 3263 §4.3
         RunBranchFailure(tx, b, msg);
         TryComplete(tx);
     }

@@ -1,3 +1,4 @@
+using Osprey.Core.Dns;
 using Osprey.Sip.Message;
 using Osprey.Transport;
 
@@ -41,6 +42,9 @@ public sealed partial class TransactionLayer
                 return;
             }
             TimeOutBranch(tx, b);
+            // RFC 3263 §4.3: a next hop that never answered is treated as unreachable (one that sent a
+            // provisional reply is alive: its callee just did not answer)
+            if (!b.EverReplied) FailOver(tx, b, TargetFailure.Timeout, -1);
             RunBranchFailure(tx, b, null);
             TryComplete(tx);
         }

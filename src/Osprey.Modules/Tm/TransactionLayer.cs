@@ -78,7 +78,12 @@ public sealed partial class TransactionLayer : ITransactionLayer
     /// context already has one), 0 when the request is a retransmission of an existing transaction (its
     /// last reply was resent: absorbed), -1 when no transaction can be made (an ACK).
     /// </summary>
-    public int NewTransaction(MessageContext ctx, out Transaction? tx)
+    public int NewTransaction(MessageContext ctx, out Transaction? tx) => NewTransaction(ctx, out tx, sendTrying: true);
+
+    // sendTrying false: t_relay sends the automatic 100 itself once a branch is out, so that an INVITE whose
+    // next hop's DNS lookup is still under way gets no 100 — its UAC keeps retransmitting it, and the
+    // retransmission finds the answer cached (a 100 would stop those retransmissions, RFC 3261 §17.1.1.2)
+    private int NewTransaction(MessageContext ctx, out Transaction? tx, bool sendTrying)
     {
         tx = ctx.Transaction as Transaction;
         if (tx is not null) return 1;
@@ -114,12 +119,21 @@ public sealed partial class TransactionLayer : ITransactionLayer
             {
                 // a CANCEL that overtook its INVITE (forwarded statefully as unmatched_cancel 0 does)
                 if (Table.FindOrInsert(msg, LookupKind.CancelOfInvite, null, out _) is not null) tx.Canceled = true;
-                if (Settings.AutoInv100 && !tx.Canceled) SendLocalReply(tx, ctx, 100, System.Text.Encoding.UTF8.GetBytes(Settings.AutoInv100Reason));
+                if (sendTrying) SendTrying(tx, ctx);
             }
             int life = msg.Method == SipMethod.Invite ? Settings.MaxInvLifetime : Settings.MaxNonInvLifetime;
             tx.LifetimeTimer = Clock.Schedule(life, _onLifetime, tx);
         }
         return 1;
+    }
+
+    // caller holds tx.Gate: auto_inv_100
+    private void SendTrying(Transaction tx, MessageContext ctx)
+    {
+        if (Settings.AutoInv100 && !tx.Canceled && tx.Method == SipMethod.Invite && tx.UasStatus == 0)
+        {
+            SendLocalReply(tx, ctx, 100, System.Text.Encoding.UTF8.GetBytes(Settings.AutoInv100Reason));
+        }
     }
 
     private Transaction NewServerTransaction(MessageContext ctx, SipMessage msg)
@@ -169,7 +183,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         }
         lock (tx.Gate)
         {
-            if (ctx.Message != tx.Request && ctx.Message != tx.BaseRequest) ctx = RequestContext(tx);
+            if (!tx.IsOwnRequest(ctx.Message)) ctx = RequestContext(tx);
             return SendLocalReply(tx, ctx, status, reason, extraHeaders);
         }
     }
@@ -189,7 +203,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
     // caller holds tx.Gate
     internal bool SendLocalReply(Transaction tx, MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default)
     {
-        if (tx.UasStatus >= 200 || tx.Method == SipMethod.Ack) return false; // RFC 3261 §16.7 step 5: one final reply
+        if (tx.Deleted || tx.UasStatus >= 200 || tx.Method == SipMethod.Ack) return false; // RFC 3261 §16.7 step 5: one final reply
         if (tx.LocalUac) return CompleteLocalUac(tx, ctx, status, reason);
         using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag, extraHeaders, default, default, out bool fillRport);
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
@@ -207,7 +221,11 @@ public sealed partial class TransactionLayer : ITransactionLayer
     {
         if (tx.UasStatus < 200 || status is >= 200 and < 300)
         {
-            if (tx.LastReply is null || tx.LastReply.Length < reply.Length) tx.LastReply = new byte[Math.Max(reply.Length, 512)];
+            if (tx.LastReply is null || tx.LastReply.Length < reply.Length)
+            {
+                if (tx.LastReply is not null) System.Buffers.ArrayPool<byte>.Shared.Return(tx.LastReply);
+                tx.LastReply = System.Buffers.ArrayPool<byte>.Shared.Rent(reply.Length);
+            }
             reply.CopyTo(tx.LastReply);
             tx.LastReplyLength = reply.Length;
         }
@@ -227,6 +245,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
     private void OnFinalSent(Transaction tx, int status)
     {
         tx.UasStatus = status;
+        tx.DropParsedRequests();
         Stats.CountFinal(status);
         if (tx.Method == SipMethod.Invite && status >= 300)
         {
@@ -240,10 +259,13 @@ public sealed partial class TransactionLayer : ITransactionLayer
         }
         else
         {
-            // RFC 3261 §17.2.2 Timer J (non-INVITE) and RFC 6026 §8.7 Timer L (INVITE after a 2xx): over
-            // UDP the request may still be retransmitted for 64·T1; absorb it rather than forward it again
+            // As Kamailio does, the transaction lingers wt_timer (5 s) after its final reply, not the 64·T1
+            // (32 s) of RFC 3261 §17.2.2 Timer J (non-INVITE over UDP) and RFC 6026 §8.7 Timer L (INVITE
+            // after a 2xx): a request retransmitted later than wt_timer starts a new transaction and is
+            // forwarded again, and a late 2xx retransmission is forwarded statelessly (docs/tm-lifecycle.md). Six
+            // times fewer finished transactions are alive under load, with their messages.
             tx.UasState = UasState.Finished;
-            SetWait(tx, tx.Local.Protocol.IsReliable() ? Settings.WtTimer : Math.Max(Settings.WtTimer, 64L * Settings.RetrTimer1));
+            SetWait(tx, Settings.WtTimer);
         }
     }
 
@@ -274,7 +296,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         if (tx.UasState != UasState.Completed) return;
         tx.UasState = UasState.Confirmed;
         Clock.Cancel(tx.UasRetrTimer);
-        SetWait(tx, tx.Local.Protocol.IsReliable() ? 0 : Settings.T4); // Timer I
+        SetWait(tx, tx.Local.Protocol.IsReliable() ? 0 : Settings.WtTimer); // Timer I (T4 in the RFC; wt_timer as Kamailio)
     }
 
     // caller holds tx.Gate
@@ -301,6 +323,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
             Clock.Cancel(b.CancelTimer);
         }
         if (Table.Remove(tx)) Interlocked.Increment(ref Stats.Freed);
+        tx.ReleaseBuffers();
     }
 
     /// <summary><c>t_release</c>: ends the transaction now (its table entry goes; nothing is sent).</summary>
