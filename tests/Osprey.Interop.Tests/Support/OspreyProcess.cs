@@ -27,9 +27,11 @@ internal sealed class OspreyProcess : IDisposable
     }
 
     /// <summary>Starts osprey listening on UDP and TCP 127.0.0.1:port and waits until it answers OPTIONS.</summary>
-    public static OspreyProcess Start(params string[] extraArgs)
+    public static OspreyProcess Start(params string[] extraArgs) => StartOn(FreePort(), extraArgs);
+
+    /// <summary>Starts osprey on a given port (a restart must come back where its contacts point).</summary>
+    public static OspreyProcess StartOn(int port, params string[] extraArgs)
     {
-        int port = FreePort();
         var args = new List<string> { DllPath(), "-l", $"udp:127.0.0.1:{port}", "-l", $"tcp:127.0.0.1:{port}" };
         args.AddRange(extraArgs);
         if (!extraArgs.Contains("-f") && !extraArgs.Contains("--default-config")) args.Add("--builtin");
@@ -78,6 +80,26 @@ internal sealed class OspreyProcess : IDisposable
             if (r is not null) return;
         }
         throw new TimeoutException("osprey did not answer OPTIONS: " + Log);
+    }
+
+    /// <summary>Sends SIGTERM (a clean shutdown: modules flush what they hold) and waits for the exit.</summary>
+    public bool Terminate(TimeSpan timeout)
+    {
+        if (_process.HasExited) return true;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit(10000);
+            if (kill.ExitCode != 0) return false;
+        }
+        return _process.WaitForExit(timeout);
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to write anything more.</summary>
+    public void KillHard()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10000);
     }
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1.</summary>
