@@ -10,7 +10,7 @@ namespace Osprey.Script;
 /// a failed reload changes nothing and returns the errors. tm runs failure/branch/onreply routes through
 /// <see cref="RunRoute"/>.
 /// </summary>
-public sealed class ScriptRouter : IMessageRouter
+public sealed class ScriptRouter : IMessageRouter, IRouteRunner
 {
     private CompiledScript _script;
     private readonly string _file;
@@ -41,6 +41,8 @@ public sealed class ScriptRouter : IMessageRouter
     public void OnRequest(MessageContext ctx) => Script.RunRequest(ctx);
 
     public bool OnReply(MessageContext ctx) => Script.RunReply(ctx);
+
+    public bool HasRoute(RouteTypes type, string name) => Script.HasRoute(type, name);
 
     /// <summary>Runs a named route of a type on a context (see <see cref="CompiledScript.RunRoute"/>).</summary>
     public int RunRoute(RouteTypes type, string name, MessageContext ctx) => Script.RunRoute(type, name, ctx);

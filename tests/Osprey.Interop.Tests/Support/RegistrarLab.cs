@@ -58,7 +58,23 @@ internal sealed class RegistrarLab : IDisposable
 
     /// <summary>Starts osprey on this lab's port (again, after a stop: the contacts point there).</summary>
     public OspreyProcess Start(bool withAuth)
-        => withAuth ? OspreyProcess.StartOn(SipPort, "-f", ConfigFile, "-A", "WITH_AUTH") : OspreyProcess.StartOn(SipPort, "-f", ConfigFile);
+    {
+        var p = withAuth ? OspreyProcess.StartOn(SipPort, "-f", ConfigFile, "-A", "WITH_AUTH") : OspreyProcess.StartOn(SipPort, "-f", ConfigFile);
+        // SIP answers before the control plane listens: wait for JSON-RPC too
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                Rpc("core.uptime").Dispose();
+                return p;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !p.HasExited)
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
 
     private int _runs;
 
