@@ -373,7 +373,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
                     b.Q = p.Q;
                     if (!string.Equals(b.CallId, callId, StringComparison.Ordinal)) b.CallId = callId;
                     b.CSeq = cseq;
-                    if (!Equal(b.UserAgent, userAgentBytes)) b.UserAgent = Encoding.UTF8.GetString(userAgentBytes);
+                    if (!Equal(b.UserAgent, userAgentBytes)) b.UserAgent = _userAgents.Get(userAgentBytes);
                     b.Path = path;
                     b.Received = received;
                     b.Socket = socket;
@@ -451,7 +451,8 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
         return null;
     }
 
-    private static bool Equal(string s, ReadOnlySpan<byte> utf8)
+    /// <summary>Whether an ASCII string equals header bytes, without decoding them.</summary>
+    internal static bool Equal(string s, ReadOnlySpan<byte> utf8)
     {
         if (s.Length != utf8.Length) return false;
         for (int i = 0; i < s.Length; i++)
@@ -460,6 +461,8 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
         }
         return true;
     }
+
+    private readonly UserAgentPool _userAgents = new();
 
     private string SocketOf(MessageContext ctx) => _socketNames.GetOrAdd(ctx.Local, static l => SocketName(l));
 

@@ -239,6 +239,18 @@ public class SaveTests
     }
 
     [Fact]
+    public void Bindings_with_the_same_user_agent_share_one_string()
+    {
+        using var f = new RegistrarFixture();
+        Assert.Equal(1, f.Save(SipHarness.Register("alice", ["<sip:a@10.1.1.1>"], callId: "1@x")));
+        Assert.Equal(1, f.Save(SipHarness.Register("bob", ["<sip:b@10.1.1.2>"], callId: "2@x")));
+        var a = f.Ul.LookupAor("location", "alice")!.Contacts[0].UserAgent;
+        var b = f.Ul.LookupAor("location", "bob")!.Contacts[0].UserAgent;
+        Assert.Equal("TestUA/1.0", a);
+        Assert.Same(a, b);
+    }
+
+    [Fact]
     public void Received_avp_that_names_no_avp_is_refused_at_start()
     {
         var reg = new RegistrarModule { Usrloc = new Osprey.Modules.Usrloc.UsrlocModule(), ReceivedAvp = "$avp($var(x))" };
