@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds Osprey and runs every test. Installs the peers the tests use when missing
-# (SIPp, sipsak, Kamailio for differential checks, dnsmasq, curl, PostgreSQL, MariaDB);
+# (SIPp, sipsak, baresip, Kamailio for differential checks, dnsmasq, curl, PostgreSQL, MariaDB);
 # needs root for that, as in CI.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 need=()
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v sipsak >/dev/null 2>&1 || need+=(sipsak)
+command -v baresip >/dev/null 2>&1 || need+=(baresip-core)
 command -v kamailio >/dev/null 2>&1 || need+=(kamailio kamailio-extra-modules kamailio-sqlite-modules)
 command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)

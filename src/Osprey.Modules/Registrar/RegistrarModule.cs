@@ -16,7 +16,7 @@ namespace Osprey.Modules.Registrar;
 /// return codes.
 /// </summary>
 [Module("registrar")]
-public sealed partial class RegistrarModule : ModuleBase
+public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
 {
     /// <summary>save() flags (Kamailio's values).</summary>
     [Flags]
@@ -87,11 +87,63 @@ public sealed partial class RegistrarModule : ModuleBase
         if (DefaultQ is < -1 or > 1000) return "registrar: default_q must be 0..1000";
         if (DefaultExpires < 0 || MinExpires < 0 || MaxExpires < 0) return "registrar: expires parameters must not be negative";
         if (DefaultExpiresRange is < 0 or > 100 || ExpiresRange is < 0 or > 100) return "registrar: default_expires_range and expires_range are percentages (0..100)";
+        if (ReceivedAvp.Length > 0)
+        {
+            // "$avp(RECEIVED)", "$avp(s:rcv)" or the bare name
+            string n = ReceivedAvp.Trim();
+            if (n.StartsWith("$avp(", StringComparison.Ordinal) && n.EndsWith(')')) n = n[5..^1];
+            if (n.StartsWith("s:", StringComparison.Ordinal) || n.StartsWith("i:", StringComparison.Ordinal)) n = n[2..];
+            if (n.Length == 0 || n.Contains('$', StringComparison.Ordinal)) return "registrar: received_avp must name an AVP, like \"$avp(RECEIVED)\" (got \"" + ReceivedAvp + "\")";
+            _receivedAvpName = n;
+        }
+        lock (_scriptTables)
+        {
+            foreach (var t in _scriptTables)
+            {
+                if (BindTable(t) is { } err) return err;
+            }
+        }
+        _initialized = true;
+        HookContactExpired();
         return null;
     }
 
     /// <summary>Binds a script's table name at compile time (Kamailio's fixup registers the domain).</summary>
     public string? BindTable(string table) => Ul.RegisterTable(table, out _);
+
+    private string? _receivedAvpName;
+
+    /// <summary>The source address the script (or nathelper's fix_nated_register) left in received_avp, as a
+    /// SIP URI; stored as the binding's received, where lookup() sends requests for it.</summary>
+    private string? ReceivedFromAvp(MessageContext ctx)
+    {
+        if (_receivedAvpName is null) return null;
+        var v = ctx.Avps.Get(_receivedAvpName);
+        return v.IsNull || v.Str.Length == 0 ? null : v.Str;
+    }
+
+    private readonly List<string> _scriptTables = [];
+    private bool _initialized;
+
+    /// <summary>The location tables the script names (save, lookup, ...): registered with usrloc at start-up,
+    /// so db_mode 1 and 2 load them before the first message, not on the first REGISTER or lookup.</summary>
+    string? IScriptFixup.Fixup(string function, IReadOnlyList<string?> literals)
+    {
+        if (literals.Count == 0 || literals[0] is not { Length: > 0 } table || table.Contains('$', StringComparison.Ordinal)) return null;
+        switch (function)
+        {
+            case "save" or "lookup" or "lookup_to_dset" or "lookup_branches" or "registered" or "unregister" or "reg_fetch_contacts":
+                lock (_scriptTables)
+                {
+                    if (_scriptTables.Contains(table)) return null;
+                    _scriptTables.Add(table);
+                }
+                // on a reload the modules run already: register the new table now
+                return _initialized ? BindTable(table) : null;
+            default:
+                return null;
+        }
+    }
 
     private bool UseDomain => Ul.UseDomain;
 
@@ -237,7 +289,7 @@ public sealed partial class RegistrarModule : ModuleBase
         bool obUsed = false;
         int replyLength;
         bool dbOk = true; // write-through (db_mode 1, 3) results
-        string? received = DestinationSetSlot.Received(ctx);
+        string? received = DestinationSetSlot.Received(ctx) ?? ReceivedFromAvp(ctx);
         using (var l = table.Lock(aor))
         {
             if (star)
@@ -321,7 +373,7 @@ public sealed partial class RegistrarModule : ModuleBase
                     b.Q = p.Q;
                     if (!string.Equals(b.CallId, callId, StringComparison.Ordinal)) b.CallId = callId;
                     b.CSeq = cseq;
-                    if (!Equal(b.UserAgent, userAgentBytes)) b.UserAgent = Encoding.UTF8.GetString(userAgentBytes);
+                    if (!Equal(b.UserAgent, userAgentBytes)) b.UserAgent = _userAgents.Get(userAgentBytes);
                     b.Path = path;
                     b.Received = received;
                     b.Socket = socket;
@@ -399,7 +451,8 @@ public sealed partial class RegistrarModule : ModuleBase
         return null;
     }
 
-    private static bool Equal(string s, ReadOnlySpan<byte> utf8)
+    /// <summary>Whether an ASCII string equals header bytes, without decoding them.</summary>
+    internal static bool Equal(string s, ReadOnlySpan<byte> utf8)
     {
         if (s.Length != utf8.Length) return false;
         for (int i = 0; i < s.Length; i++)
@@ -408,6 +461,8 @@ public sealed partial class RegistrarModule : ModuleBase
         }
         return true;
     }
+
+    private readonly UserAgentPool _userAgents = new();
 
     private string SocketOf(MessageContext ctx) => _socketNames.GetOrAdd(ctx.Local, static l => SocketName(l));
 

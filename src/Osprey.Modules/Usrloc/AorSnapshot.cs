@@ -17,6 +17,9 @@ public sealed class AorSnapshot
     public uint Hash { get; }
     public IReadOnlyList<ContactBinding> Contacts { get; }
 
+    /// <summary>One binding alone (the expired contact $ulc(exp=>...) shows).</summary>
+    internal static AorSnapshot OfOne(string table, string aor, ContactBinding c) => new(table, aor, LocationTable.HashOf(aor), [c.Clone()]);
+
     internal static AorSnapshot Of(string table, AorRecord rec)
     {
         var arr = new ContactBinding[rec.Count];

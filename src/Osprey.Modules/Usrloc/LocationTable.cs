@@ -185,6 +185,7 @@ public sealed class LocationTable
     {
         var toWrite = new List<(string Aor, ContactBinding Copy, ContactBinding Live)>();
         var expiredRuids = new List<string>();
+        List<(string Aor, ContactBinding Contact)>? expired = null;
         foreach (var b in _buckets)
         {
             lock (b)
@@ -203,7 +204,7 @@ public sealed class LocationTable
                             list.RemoveAt(i);
                             Interlocked.Decrement(ref _contacts);
                             Interlocked.Increment(ref _expired);
-                            _ul.OnExpired(rec.Aor, c);
+                            (expired ??= []).Add((rec.Aor, c));
                             if (DbMode == 1 || (DbMode == 2 && c.SyncState != DbSyncState.New)) expiredRuids.Add(c.Ruid);
                         }
                         else if (DbMode == 2 && c.SyncState != DbSyncState.Clean)
@@ -222,6 +223,11 @@ public sealed class LocationTable
                     }
                 }
             }
+        }
+        // handlers (event_route[usrloc:contact-expired]) run without a bucket lock held: a route may call lookup()
+        if (expired is not null)
+        {
+            foreach (var (aor, c) in expired) _ul.OnExpired(this, aor, c);
         }
         if (Db is null) return;
         if (DbMode == 3)

@@ -52,8 +52,9 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     public long Now() => Clock();
 
-    /// <summary>Called for every binding the timer removes (event_route[usrloc:contact-expired] hooks here).</summary>
-    public event Action<string, ContactBinding>? ContactExpired;
+    /// <summary>Called for every binding the timer removes, with its table and AOR, outside the bucket lock
+    /// (registrar runs event_route[usrloc:contact-expired] from here).</summary>
+    public event Action<LocationTable, string, ContactBinding>? ContactExpired;
 
     [Stat("registered_users")] public long RegisteredUsers
     {
@@ -164,7 +165,17 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
 
     internal string NextRuid() => _ruidPrefix + Interlocked.Increment(ref _ruidCounter).ToString("x", CultureInfo.InvariantCulture);
 
-    internal void OnExpired(string aor, ContactBinding c) => ContactExpired?.Invoke(aor, c);
+    internal void OnExpired(LocationTable t, string aor, ContactBinding c)
+    {
+        try
+        {
+            ContactExpired?.Invoke(t, aor, c);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine("usrloc: contact-expired handler failed for " + aor + ": " + ex.Message);
+        }
+    }
 
     internal void ReportDbError(string what, DbException ex)
         => Osprey.Core.Logging.Logger.Process.Error("usrloc", "database error (" + what + ") on " + _db?.Url.Display + ": " + ex.Message);

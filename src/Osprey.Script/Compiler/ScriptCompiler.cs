@@ -613,6 +613,12 @@ internal sealed class ScriptCompiler
             _diag.Error(DiagnosticCode.Syntax, call.Location, error!);
             return new ConstEv(Values.Int(-1));
         }
+        if (match.Instance is IScriptFixup fixup)
+        {
+            var literals = new string?[n];
+            for (int i = 0; i < n; i++) literals[i] = call.Arguments[i] is StringLiteral or IntLiteral or BareWordExpr ? args[i].Text : null;
+            if (fixup.Fixup(call.Name, literals) is { } why) _diag.Error(DiagnosticCode.Syntax, call.Location, why);
+        }
         return new CallEv(bound, call.Name, match.Export.Module != CoreFunctions.CoreActions.ModuleName);
     }
 

@@ -29,11 +29,14 @@ internal sealed class OspreyProcess : IDisposable
     /// <summary>Starts osprey listening on UDP and TCP 127.0.0.1:port and waits until it answers OPTIONS.</summary>
     public static OspreyProcess Start(params string[] extraArgs) => Start(stderrLog: true, extraArgs);
 
+    /// <summary>Starts osprey on a given port (a restart must come back where its contacts point).</summary>
+    public static OspreyProcess StartOn(int port, params string[] extraArgs) => Start(stderrLog: true, extraArgs, port: port);
+
     /// <summary>As <see cref="Start(string[])"/>; with <paramref name="stderrLog"/> false no -E is given, so
     /// the log goes where the configuration says (syslog by default).</summary>
-    public static OspreyProcess Start(bool stderrLog, string[] extraArgs, IDictionary<string, string>? environment = null)
+    public static OspreyProcess Start(bool stderrLog, string[] extraArgs, IDictionary<string, string>? environment = null, int port = 0)
     {
-        int port = FreePort();
+        if (port == 0) port = FreePort();
         var args = new List<string> { DllPath(), "-l", $"udp:127.0.0.1:{port}", "-l", $"tcp:127.0.0.1:{port}" };
         if (stderrLog) args.Insert(1, "-E");
         args.AddRange(extraArgs);
@@ -72,6 +75,14 @@ internal sealed class OspreyProcess : IDisposable
             if (r is not null) return;
         }
         throw new TimeoutException("osprey did not answer OPTIONS: " + Log);
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to write anything more.</summary>
+    public void KillHard()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10000);
     }
 
     /// <summary>A port free for both UDP and TCP on 127.0.0.1.</summary>

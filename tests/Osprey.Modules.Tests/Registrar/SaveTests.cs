@@ -225,6 +225,39 @@ public class SaveTests
     }
 
     [Fact]
+    public void Received_avp_set_by_the_script_is_stored_and_becomes_the_destination()
+    {
+        using var f = new RegistrarFixture(reg: r => r.ReceivedAvp = "$avp(RECEIVED)");
+        f.Sip.Run(SipHarness.Register("alice", ["<sip:a@10.1.1.1:5060>"]), ctx =>
+        {
+            ctx.Avps.Push("RECEIVED", Osprey.Core.Modules.PvValue.FromString("sip:198.51.100.9:32000"));
+            return f.Reg.Save(ctx, "location");
+        });
+        Assert.Equal("sip:198.51.100.9:32000", f.Ul.LookupAor("location", "alice")!.Contacts[0].Received);
+        Assert.Equal(1, f.Lookup("sip:alice@example.com"));
+        Assert.Equal("sip:198.51.100.9:32000", f.Sip.Du);
+    }
+
+    [Fact]
+    public void Bindings_with_the_same_user_agent_share_one_string()
+    {
+        using var f = new RegistrarFixture();
+        Assert.Equal(1, f.Save(SipHarness.Register("alice", ["<sip:a@10.1.1.1>"], callId: "1@x")));
+        Assert.Equal(1, f.Save(SipHarness.Register("bob", ["<sip:b@10.1.1.2>"], callId: "2@x")));
+        var a = f.Ul.LookupAor("location", "alice")!.Contacts[0].UserAgent;
+        var b = f.Ul.LookupAor("location", "bob")!.Contacts[0].UserAgent;
+        Assert.Equal("TestUA/1.0", a);
+        Assert.Same(a, b);
+    }
+
+    [Fact]
+    public void Received_avp_that_names_no_avp_is_refused_at_start()
+    {
+        var reg = new RegistrarModule { Usrloc = new Osprey.Modules.Usrloc.UsrlocModule(), ReceivedAvp = "$avp($var(x))" };
+        Assert.Contains("received_avp", reg.Init(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Outbound_flow_with_same_instance_and_reg_id_replaces_the_binding()
     {
         using var f = new RegistrarFixture(reg: r => r.OutboundMode = 1);

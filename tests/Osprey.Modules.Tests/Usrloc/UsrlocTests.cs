@@ -26,7 +26,7 @@ public class UsrlocTests
     {
         using var f = new RegistrarFixture();
         int expired = 0;
-        f.Ul.ContactExpired += (_, _) => expired++;
+        f.Ul.ContactExpired += (_, _, _) => expired++;
         f.Save(SipHarness.Register("a", ["<sip:a@1.1.1.1>"], callId: "1@x", expires: 60));
         f.Save(SipHarness.Register("b", ["<sip:b@1.1.1.1>", "<sip:b@1.1.1.2>;expires=600"], callId: "2@x", expires: 60));
         var t = f.Ul.Table("location");
