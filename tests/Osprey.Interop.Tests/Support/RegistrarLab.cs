@@ -127,18 +127,21 @@ internal sealed class RegistrarLab : IDisposable
         return doc;
     }
 
-    /// <summary>ul.dump: AOR → contact addresses of the location table.</summary>
+    /// <summary>ul.dump: AOR → contact addresses of the location tables, read from Kamailio's result shape
+    /// (<c>Domains[].Domain.AoRs[].Info.{AoR, Contacts[].Contact.Address}</c>).</summary>
     public Dictionary<string, List<string>> Dump()
     {
         using var doc = Rpc("ul.dump");
         var map = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var result = doc.RootElement.GetProperty("result");
-        foreach (var aor in result.ValueKind == JsonValueKind.Array ? result.EnumerateArray() : Enumerable.Repeat(result, 1))
+        foreach (var domain in doc.RootElement.GetProperty("result").GetProperty("Domains").EnumerateArray())
         {
-            if (aor.ValueKind != JsonValueKind.Object) continue;
-            var list = new List<string>();
-            foreach (var c in aor.GetProperty("Contacts").EnumerateArray()) list.Add(c.GetProperty("Contact").GetString()!);
-            map[aor.GetProperty("Aor").GetString()!] = list;
+            foreach (var aor in domain.GetProperty("Domain").GetProperty("AoRs").EnumerateArray())
+            {
+                var info = aor.GetProperty("Info");
+                var list = new List<string>();
+                foreach (var c in info.GetProperty("Contacts").EnumerateArray()) list.Add(c.GetProperty("Contact").GetProperty("Address").GetString()!);
+                map[info.GetProperty("AoR").GetString()!] = list;
+            }
         }
         return map;
     }
