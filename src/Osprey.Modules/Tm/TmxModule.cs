@@ -28,6 +28,35 @@ public sealed class TmxModule : ModuleBase
     [Function("t_is_reply_route", RouteTypes.Any)]
     public int TIsReplyRoute(MessageContext ctx) => RouteFrame.Current.Type == RouteTypes.OnReply ? 1 : -1;
 
+    /// <summary>t_flush_flags(): the request's flags as they are now become the transaction's (flags set
+    /// after the transaction was created, before t_relay).</summary>
+    [Function("t_flush_flags", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch)]
+    public int TFlushFlags(MessageContext ctx)
+    {
+        if (Layer is null || TransactionLayer.Current(ctx) is not { } tx) return -1;
+        lock (tx.Gate) tx.SavedFlags = ctx.Flags;
+        return 1;
+    }
+
+    /// <summary>t_reply_callid(callid, cseq, code, reason): replies to the transaction with that Call-ID and
+    /// CSeq number (the INVITE's when there are several), from any route.</summary>
+    [Function("t_reply_callid", RouteTypes.Any)]
+    public int TReplyCallId(MessageContext ctx, string callId, string cseq, int code, string reason)
+    {
+        if (Layer is not { } layer || code is < 100 or > 699) return -1;
+        if (!uint.TryParse(cseq.AsSpan().Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)) return -1;
+        var id = System.Text.Encoding.UTF8.GetBytes(callId);
+        Transaction? found = null;
+        foreach (var t in layer.Table.Snapshot())
+        {
+            if (t.CSeqNumber != n || !t.CallId.AsSpan().SequenceEqual(id) || t.Method == Sip.Message.SipMethod.Cancel) continue;
+            found = t;
+            if (t.Method == Sip.Message.SipMethod.Invite) break;
+        }
+        if (found is null) return -1;
+        lock (found.Gate) return layer.SendLocalReply(found, layer.RequestContext(found), code, System.Text.Encoding.UTF8.GetBytes(reason)) ? 1 : -1;
+    }
+
     private TransactionLayer L => Layer ?? throw new InvalidOperationException("tmx needs tm");
 
     [Stat("UAS_transactions")] public long UasTransactions => Interlocked.Read(ref L.Stats.UasTransactions);

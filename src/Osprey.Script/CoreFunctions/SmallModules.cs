@@ -73,6 +73,22 @@ public sealed class KexModule : ModuleBase
         return 1;
     }
 
+    /// <summary>setdebug(level): this worker logs at <paramref name="level"/> until resetdebug().</summary>
+    [Function("setdebug")]
+    public int SetDebug(MessageContext ctx, int level)
+    {
+        ScriptLog.ThreadLevel = level;
+        return 1;
+    }
+
+    /// <summary>resetdebug(): this worker logs at the configured <c>debug</c> level again.</summary>
+    [Function("resetdebug")]
+    public int ResetDebug(MessageContext ctx)
+    {
+        ScriptLog.ThreadLevel = null;
+        return 1;
+    }
+
     [Function("setdsturi")]
     public int SetDestinationUri(MessageContext ctx, string uri)
     {
@@ -124,4 +140,24 @@ public sealed class CorexModule : ModuleBase
         ctx.Branches.Add(uri, null, qv);
         return 1;
     }
+}
+
+/// <summary>corex's routing functions (its RPC commands are in Osprey.Modules' CorexModule).</summary>
+[Module("corex")]
+public sealed class CorexFunctions : ModuleBase
+{
+    /// <summary>set_send_socket("proto:host:port"): the socket to send from, as force_send_socket does,
+    /// with variables expanded; -1 when no listener matches.</summary>
+    [Function("set_send_socket", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
+    public int SetSendSocket(MessageContext ctx, string socket)
+    {
+        var l = Pv.CorePvs.FindSocket(ctx.Server, socket);
+        if (l is null) return -1;
+        ctx.SendSocket = l;
+        return 1;
+    }
+
+    /// <summary>forward_reply(): forwards the received reply statelessly to its next Via (core reply route).</summary>
+    [Function("forward_reply", RouteTypes.CoreReply | RouteTypes.OnReply)]
+    public int ForwardReply(MessageContext ctx) => ctx.Message.IsReply && ctx.Server.Forwarder.ForwardReply(ctx) ? 1 : -1;
 }

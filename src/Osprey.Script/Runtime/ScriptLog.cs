@@ -40,7 +40,18 @@ public sealed class ScriptLog
 
     public static string LevelName(int level) => LogLevels.Name(level);
 
-    public bool Enabled(int level) => level <= Level;
+    public bool Enabled(int level) => level <= (t_threadLevel ?? Level);
+
+    // setdebug(level): the level of the calling worker (Kamailio's is per process; a worker thread is
+    // Osprey's process) until resetdebug() — the script's own level otherwise.
+    [ThreadStatic] private static int? t_threadLevel;
+
+    /// <summary>setdebug/resetdebug: the calling worker's own log level, or null for the script's.</summary>
+    public static int? ThreadLevel
+    {
+        get => t_threadLevel;
+        set => t_threadLevel = value;
+    }
 
     /// <summary>Whether the sink writes the Call-ID (JSON engine with <c>c</c>), so callers fetch it only then.</summary>
     public bool WantsCallId => _logger.Sink.WantsCallId;
