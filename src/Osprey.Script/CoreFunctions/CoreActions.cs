@@ -201,7 +201,11 @@ public sealed class CoreActions : ModuleBase
     }
 
     [Function("force_send_socket", Req | RouteTypes.OnReply)]
-    public int ForceSendSocket(MessageContext ctx, string socket)
+    public int ForceSendSocket(MessageContext ctx, string socket) => UseSendSocket(ctx, socket);
+
+    /// <summary>Sends the message from the listener named "proto:host[:port]"; -1 when none matches
+    /// (force_send_socket, corex's set_send_socket).</summary>
+    internal static int UseSendSocket(MessageContext ctx, string socket)
     {
         var l = CorePvs.FindSocket(ctx.Server, socket);
         if (l is null) return -1;

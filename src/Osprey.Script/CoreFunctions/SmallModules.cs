@@ -149,13 +149,7 @@ public sealed class CorexFunctions : ModuleBase
     /// <summary>set_send_socket("proto:host:port"): the socket to send from, as force_send_socket does,
     /// with variables expanded; -1 when no listener matches.</summary>
     [Function("set_send_socket", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
-    public int SetSendSocket(MessageContext ctx, string socket)
-    {
-        var l = Pv.CorePvs.FindSocket(ctx.Server, socket);
-        if (l is null) return -1;
-        ctx.SendSocket = l;
-        return 1;
-    }
+    public int SetSendSocket(MessageContext ctx, string socket) => CoreActions.UseSendSocket(ctx, socket);
 
     /// <summary>forward_reply(): forwards the received reply statelessly to its next Via (core reply route).</summary>
     [Function("forward_reply", RouteTypes.CoreReply | RouteTypes.OnReply)]
