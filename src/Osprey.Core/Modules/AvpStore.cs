@@ -8,8 +8,10 @@ namespace Osprey.Core.Modules;
 /// </summary>
 public sealed class AvpStore
 {
-    private string[] _names = new string[8];
-    private PvValue[] _values = new PvValue[8];
+    // allocated on the first push: a transaction takes a store of its own whether or not its routes
+    // set any AVP, and most never do
+    private string[] _names = [];
+    private PvValue[] _values = [];
     private int _count;
 
     /// <summary>Number of values of all names.</summary>
@@ -34,8 +36,9 @@ public sealed class AvpStore
     {
         if (_count == _names.Length)
         {
-            Array.Resize(ref _names, _count * 2);
-            Array.Resize(ref _values, _count * 2);
+            int size = Math.Max(8, _count * 2);
+            Array.Resize(ref _names, size);
+            Array.Resize(ref _values, size);
         }
         _names[_count] = name;
         _values[_count] = value;

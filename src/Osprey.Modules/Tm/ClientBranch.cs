@@ -80,9 +80,9 @@ internal sealed class ClientBranch
     /// <summary>Keeps <paramref name="bytes"/> as the request to send, in a pooled buffer.</summary>
     internal void SetRequest(ReadOnlySpan<byte> bytes)
     {
-        if (RequestBuffer.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(RequestBuffer);
+        if (RequestBuffer.Length > 0) TmBuffers.Return(RequestBuffer);
         _sent = null;
-        RequestBuffer = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+        RequestBuffer = TmBuffers.Rent(bytes.Length);
         bytes.CopyTo(RequestBuffer);
         RequestLength = bytes.Length;
     }
@@ -90,7 +90,7 @@ internal sealed class ClientBranch
     /// <summary>Gives the pooled buffer back and drops every message this branch holds (the transaction is freed).</summary>
     internal void ReleaseBuffers()
     {
-        if (RequestBuffer.Length > 0) System.Buffers.ArrayPool<byte>.Shared.Return(RequestBuffer);
+        if (RequestBuffer.Length > 0) TmBuffers.Return(RequestBuffer);
         RequestBuffer = [];
         RequestLength = 0;
         _sent = null;

@@ -56,6 +56,20 @@ public sealed class Transaction
     /// <summary>The bytes of the received request (its detached copy).</summary>
     internal ReadOnlyMemory<byte> RequestBytes;
 
+    /// <summary>The pooled buffer behind <see cref="RequestBytes"/> (<see cref="TmBuffers"/>); null when
+    /// the request was detached into an array of its own.</summary>
+    private byte[]? _requestBuffer;
+
+    /// <summary>Takes the received request as the transaction's: its bytes are copied into a pooled
+    /// buffer, given back when the transaction expires (<see cref="ReleaseBuffers"/>).</summary>
+    internal void AdoptRequest(SipMessage msg)
+    {
+        var buffer = TmBuffers.Rent(msg.Length);
+        msg.DetachInto(buffer);
+        _requestBuffer = buffer;
+        Request = msg;
+    }
+
     /// <summary>The request as received (detached). Once the transaction has answered only its bytes are
     /// kept, and it is parsed again if asked for.</summary>
     public SipMessage Request
@@ -94,6 +108,7 @@ public sealed class Transaction
     {
         _request = null;
         _baseRequest = null;
+        for (int i = 0; i < BranchCount; i++) Branches[i].FinalReply = null; // chosen and sent: not needed
     }
     internal string? SavedRequestUri;
     internal ulong SavedFlags;
@@ -173,13 +188,22 @@ public sealed class Transaction
     /// <summary>The transaction is freed: pooled buffers go back and no message, reply or script state
     /// outlives it (anything still pointing at this object keeps only the matching key).</summary>
     // caller holds Gate
-    internal void ReleaseBuffers()
+    // expired: the transaction ran out its wait timer, so nothing still runs on its request (a route that
+    // called t_release, or a relay that failed, goes on with the request: its buffer is left to the GC)
+    internal void ReleaseBuffers(bool expired)
     {
-        if (BaseBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(BaseBuffer);
+        if (expired && _requestBuffer is not null)
+        {
+            TmBuffers.Return(_requestBuffer);
+            RequestBytes = default;
+            _request = null;
+        }
+        _requestBuffer = null;
+        if (BaseBuffer is not null) TmBuffers.Return(BaseBuffer);
         BaseBuffer = null;
         BaseLength = 0;
         _baseRequest = null;
-        if (LastReply is not null) System.Buffers.ArrayPool<byte>.Shared.Return(LastReply);
+        if (LastReply is not null) TmBuffers.Return(LastReply);
         LastReply = null;
         LastReplyLength = 0;
         for (int i = 0; i < BranchCount; i++) Branches[i].ReleaseBuffers();

@@ -95,7 +95,7 @@ public sealed partial class TransactionLayer
                 else err = r;
             }
             set.Clear();
-            if (tempBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(tempBuffer);
+            if (tempBuffer is not null) TmBuffers.Return(tempBuffer);
             if (added == 0)
             {
                 if (created)
@@ -123,12 +123,12 @@ public sealed partial class TransactionLayer
     private static SipMessage Rebuild(MessageContext ctx, out byte[]? rented)
     {
         using var bytes = ctx.Editor.Apply();
-        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(bytes.Length);
+        var buf = TmBuffers.Rent(bytes.Length);
         bytes.Span.CopyTo(buf);
         var parsed = SipMessage.Parse(buf.AsMemory(0, bytes.Length), Framing.Datagram, out _);
         if (parsed is null)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buf);
+            TmBuffers.Return(buf);
             rented = null;
             return ctx.Message;
         }
@@ -159,7 +159,7 @@ public sealed partial class TransactionLayer
         }
         if (!ResolveBranchHop(msg, dst, uri, socket, out var hop, out var targets, out var outcome))
         {
-            if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer);
+            if (branchBuffer is not null) TmBuffers.Return(branchBuffer);
             return outcome == ForwardOutcome.Pending ? DnsPending : Fail(ctx, -1, outcome.Status, outcome.Reason);
         }
         var b = tx.AddBranch();
@@ -184,7 +184,7 @@ public sealed partial class TransactionLayer
         }
         b.ViaBranch = id[..idLen].ToArray();
         b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
-        if (branchBuffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(branchBuffer); // msg is not used past here
+        if (branchBuffer is not null) TmBuffers.Return(branchBuffer); // msg is not used past here
         b.DestinationUri = dst;
         b.Protocol = hop.Protocol;
         b.Destination = hop.Destination;

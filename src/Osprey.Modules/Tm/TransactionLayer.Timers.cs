@@ -106,7 +106,7 @@ public sealed partial class TransactionLayer
                 SetWait(tx, Math.Max(Settings.RetrTimer1, 100));
                 return;
             }
-            Delete(tx);
+            Delete(tx, expired: true);
         }
     }
 

@@ -42,6 +42,19 @@ public sealed partial class TransactionLayer : ITransactionLayer
         _onUasRetr = OnUasRetransmit;
         _onWait = OnWaitOver;
         _onLifetime = OnLifetimeOver;
+        _onTrim = TrimBuffers;
+        Clock.Schedule(TrimIntervalMs, _onTrim, null);
+    }
+
+    /// <summary>How often the buffers no transaction needed lately are let go (<see cref="TmBuffers.Trim"/>).</summary>
+    internal const int TrimIntervalMs = 2000;
+
+    private readonly Action<object?> _onTrim;
+
+    private void TrimBuffers(object? state)
+    {
+        TmBuffers.Trim();
+        Clock.Schedule(TrimIntervalMs, _onTrim, null);
     }
 
     public SipServer Server { get; }
@@ -97,7 +110,6 @@ public sealed partial class TransactionLayer : ITransactionLayer
             ResendLastReply(found);
             return 0;
         }
-        msg.Detach();
         var created = NewServerTransaction(ctx, msg);
         found = Table.FindOrInsert(msg, LookupKind.Same, created, out bool inserted);
         if (!inserted)
@@ -153,7 +165,6 @@ public sealed partial class TransactionLayer : ITransactionLayer
             RequestToTag = msg.To.Tag.ToArray(),
             RequestUriText = msg.RequestUriText.ToArray(),
             TopViaText = via.Range.Of(msg.Span).ToArray(),
-            Request = msg,
             Source = ctx.Source,
             Local = ctx.Local,
             ConnectionId = ctx.ConnectionId,
@@ -162,6 +173,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
             NoisyCtimer = Settings.NoisyCtimer,
             SavedFlags = ctx.Flags,
         };
+        tx.AdoptRequest(msg);
         var tag = new byte[16];
         StatelessReplier.ToTagFor(msg, tag);
         tx.ReplyToTag = tag;
@@ -223,8 +235,8 @@ public sealed partial class TransactionLayer : ITransactionLayer
         {
             if (tx.LastReply is null || tx.LastReply.Length < reply.Length)
             {
-                if (tx.LastReply is not null) System.Buffers.ArrayPool<byte>.Shared.Return(tx.LastReply);
-                tx.LastReply = System.Buffers.ArrayPool<byte>.Shared.Rent(reply.Length);
+                if (tx.LastReply is not null) TmBuffers.Return(tx.LastReply);
+                tx.LastReply = TmBuffers.Rent(reply.Length);
             }
             reply.CopyTo(tx.LastReply);
             tx.LastReplyLength = reply.Length;
@@ -308,7 +320,8 @@ public sealed partial class TransactionLayer : ITransactionLayer
     }
 
     // caller holds tx.Gate
-    private void Delete(Transaction tx)
+    // expired: from the wait timer (the request's buffer goes back to the pool too)
+    private void Delete(Transaction tx, bool expired = false)
     {
         if (tx.Deleted) return;
         tx.Deleted = true;
@@ -323,7 +336,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
             Clock.Cancel(b.CancelTimer);
         }
         if (Table.Remove(tx)) Interlocked.Increment(ref Stats.Freed);
-        tx.ReleaseBuffers();
+        tx.ReleaseBuffers(expired);
     }
 
     /// <summary><c>t_release</c>: ends the transaction now (its table entry goes; nothing is sent).</summary>

@@ -137,5 +137,15 @@ public sealed partial class SipMessage
         InvalidateViews();
     }
 
+    /// <summary>Like <see cref="Detach"/>, into <paramref name="buffer"/> (at least <see cref="Length"/>
+    /// bytes), which the caller owns from then on: a pooled buffer it gives back once the message is gone.</summary>
+    public void DetachInto(byte[] buffer)
+    {
+        int n = Length;
+        _buffer.Span[..n].CopyTo(buffer);
+        _buffer = buffer.AsMemory(0, n);
+        InvalidateViews();
+    }
+
     public override string ToString() => Encoding.UTF8.GetString(Span[..Length]);
 }
