@@ -31,6 +31,8 @@ public sealed class ScriptSettings
     public string? LogEngineData { get; private set; }
     public int TcpConnectionLifetime { get; private set; } = 120;
     public int TcpMaxConnections { get; private set; } = 2048;
+    /// <summary>Open files the process must be allowed (<c>open_files_limit</c>), 0 when not set.</summary>
+    public int OpenFilesLimit { get; private set; }
     public int TcpChildren { get; private set; }
     public bool DisableTcp { get; private set; }
     public bool EnableTls { get; private set; }
@@ -107,6 +109,7 @@ public sealed class ScriptSettings
                 case "log_engine_data": s.LogEngineData = v.ToString(); break;
                 case "tcp_connection_lifetime": s.TcpConnectionLifetime = n; break;
                 case "tcp_max_connections": s.TcpMaxConnections = n; break;
+                case "open_files_limit": s.OpenFilesLimit = n; break;
                 case "tcp_children": s.TcpChildren = n; break;
                 case "disable_tcp": s.DisableTcp = n != 0; break;
                 case "enable_tls" or "tls_enable": s.EnableTls = n != 0; break;

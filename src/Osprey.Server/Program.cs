@@ -91,6 +91,12 @@ internal static class Program
         }
         var cfg = script?.Script!.Settings;
         ConfigureLog(cl, cfg, script?.Script?.Log);
+        if (cfg is { OpenFilesLimit: > 0 } && OpenFiles.Raise(cfg.OpenFilesLimit) is { } limitError)
+        {
+            // As Kamailio: a limit the configuration asks for and cannot have stops the start.
+            Console.Error.WriteLine("osprey: " + limitError);
+            return 1;
+        }
 
         var options = new TransportOptions();
         if (!AddListeners(cl, cfg, options)) return 2;
@@ -127,6 +133,8 @@ internal static class Program
             return 1;
         }
         server.AttachTransport(transport, transport.Listeners); // real ports, for "myself"
+        if (options.Listen.Exists(l => l.Protocol == SipProtocol.Tcp) && OpenFiles.CheckTcp(options.TcpMaxConnections) is { } fdWarning)
+            Console.Error.WriteLine("osprey: " + fdWarning);
 
         ControlPlane? control = null;
         if (script?.Router is { } withModules)

@@ -6,8 +6,6 @@ namespace Osprey.Transport;
 /// <summary>A TCP listen socket and its accept loop.</summary>
 internal sealed class TcpAcceptor : IDisposable
 {
-    private const int Backlog = 1024;
-
     private readonly Socket _socket;
     private readonly TcpConnectionTable _table;
     private readonly int _receiveBufferSize;
@@ -37,7 +35,9 @@ internal sealed class TcpAcceptor : IDisposable
             if (options.SocketReceiveBufferSize > 0)
                 s.ReceiveBufferSize = options.SocketReceiveBufferSize;
             s.Bind(endpoint.Bind);
-            s.Listen(Backlog);
+            // The largest backlog the system allows (net.core.somaxconn): thousands of clients
+            // reconnecting at once after a restart must queue, not be dropped and retry in seconds.
+            s.Listen();
         }
         catch (SocketException e)
         {

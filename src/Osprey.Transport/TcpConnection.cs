@@ -126,6 +126,11 @@ internal sealed class TcpConnection : IThreadPoolWorkItem
         {
             while (!IsClosed)
             {
+                // Wait for bytes before taking a buffer (a zero-byte receive completes when data is
+                // there): a connection at rest, which is most of a keep-alive connection's life,
+                // then holds no receive memory. Tens of thousands of idle registered clients would
+                // otherwise pin a 4 KB block each.
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 var memory = writer.GetMemory(MinReadSize);
                 int n = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (n == 0)

@@ -32,6 +32,9 @@ public sealed class TransportHost : ISipSender, IAsyncDisposable
     /// <summary>The listen sockets, with real ports once started.</summary>
     public IReadOnlyList<ListenEndpoint> Listeners => _options.Listen;
 
+    /// <summary>Open TCP connections beyond which new ones are refused (<c>tcp_max_connections</c>).</summary>
+    public int TcpMaxConnections => _options.TcpMaxConnections;
+
     /// <summary>
     /// Binds every listen socket and starts receiving. On failure nothing stays open and
     /// <paramref name="error"/> says which socket failed and why.

@@ -147,6 +147,26 @@ public sealed class HttpControlTests : IDisposable
     }
 
     [Fact]
+    public async Task Core_tcp_info_shows_the_configured_limit_and_the_open_connections()
+    {
+        int httpPort = Osprey.Testing.TestPorts.Next();
+        using var osprey = Start(httpPort, "tcp_max_connections=777");
+        using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await c.ConnectAsync(IPAddress.Loopback, osprey.Port);
+        JsonElement info = default;
+        for (int i = 0; i < 50; i++)
+        {
+            var (status, r) = await Post(httpPort, "{\"jsonrpc\":\"2.0\",\"method\":\"core.tcp_info\",\"id\":1}");
+            AssertValidResponse("core.tcp_info", 1, status, r);
+            info = r.GetProperty("result");
+            if (info.GetProperty("opened_connections").GetInt32() == 1) break;
+            await Task.Delay(100);
+        }
+        Assert.Equal(777, info.GetProperty("max_connections").GetInt32());
+        Assert.Equal(1, info.GetProperty("opened_connections").GetInt32());
+    }
+
+    [Fact]
     public async Task A_100_MB_body_is_refused_while_SIP_is_answered()
     {
         int httpPort = Osprey.Testing.TestPorts.Next();

@@ -179,4 +179,50 @@ public sealed partial class ServerProcessTests : IDisposable
         Assert.Contains("-u root: osprey runs as uid", err.Result + output.Result);
         Assert.Contains("only root can switch", err.Result);
     }
+
+    /// <summary>"Max open files" of a process from /proc: (soft, hard), -1 for unlimited.</summary>
+    private static (long Soft, long Hard) OpenFilesLimit(string pid)
+    {
+        foreach (var line in File.ReadAllLines("/proc/" + pid + "/limits"))
+        {
+            if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
+            var f = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            static long Value(string v) => v == "unlimited" ? -1 : long.Parse(v, CultureInfo.InvariantCulture);
+            return (Value(f[0]), Value(f[1]));
+        }
+        throw new InvalidOperationException("no open-files limit in /proc/" + pid + "/limits");
+    }
+
+    [Fact]
+    public void Open_files_limit_above_the_hard_limit_is_raised_or_the_start_is_refused()
+    {
+        long hard = OpenFilesLimit("self").Hard;
+        long wanted = hard < 0 ? 65536 : hard + 4096;
+        string cfg = Config("open_files_limit=" + wanted.ToString(CultureInfo.InvariantCulture));
+        OspreyProcess osprey;
+        try
+        {
+            osprey = OspreyProcess.Start(stderrLog: true, ["-f", cfg]);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Without CAP_SYS_RESOURCE the hard limit cannot be raised: like Kamailio, no start, and why.
+            Assert.Contains("open_files_limit=" + wanted.ToString(CultureInfo.InvariantCulture) + ": cannot raise the open-files limit", e.Message);
+            return;
+        }
+        using (osprey)
+        {
+            var (soft, _) = OpenFilesLimit(osprey.Pid.ToString(CultureInfo.InvariantCulture));
+            Assert.True(soft < 0 || soft >= wanted, "open files limit " + soft + ", asked for " + wanted);
+        }
+    }
+
+    [Fact]
+    public void Tcp_max_connections_beyond_the_open_files_limit_is_warned_about()
+    {
+        string cfg = Config("tcp_max_connections=100000000");
+        using var osprey = OspreyProcess.Start(stderrLog: true, ["-f", cfg]);
+        osprey.WaitFor(() => osprey.Log.Contains(" started (", StringComparison.Ordinal), "the start-up log");
+        Assert.Contains("warning: tcp_max_connections=100000000 but only ", osprey.Log);
+    }
 }

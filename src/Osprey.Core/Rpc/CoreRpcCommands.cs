@@ -58,7 +58,7 @@ public sealed class CoreRpcCommands
         return c;
     }
 
-    /// <summary><c>tcp_max_connections</c> as configured (shown by <c>core.tcp_info</c>).</summary>
+    /// <summary><c>tcp_max_connections</c> shown by <c>core.tcp_info</c> when no transport is attached (else the transport's).</summary>
     public int MaxTcpConnections { get; set; } = 2048;
 
     /// <summary>Adds a line to <c>core.ps</c>/<c>core.psx</c> (a control-plane listener, a timer thread...).</summary>
@@ -193,7 +193,7 @@ public sealed class CoreRpcCommands
             readers += l.Protocol == SipProtocol.Tcp ? 1 : 0;
         using var s = rpc.Struct();
         s.Add("readers", readers);
-        s.Add("max_connections", MaxTcpConnections);
+        s.Add("max_connections", host?.TcpMaxConnections ?? MaxTcpConnections);
         s.Add("max_tls_connections", 0);
         s.Add("opened_connections", counters.TcpConnectionsOpen);
         s.Add("opened_tls_connections", 0);

@@ -104,12 +104,13 @@ internal sealed class KamailioSurface
             "tcp_clone_rcvbuf", "tcp_script_mode", "http_reply_parse", "stun_allow_stun", "stun_refresh_interval",
             "log_engine_type", "log_engine_data", "server_id", "uri_host_extra_chars", "local_rport", "sql_buffer_size",
             "return_mode", "ip_free_bind", "ipv6_hex_style", "verbose_startup", "status_code_mode", "modparam_check",
+            "open_files_limit",
         };
         var ignored = new[]
         {
             "memdbg", "memlog", "mem_join", "mem_safety", "mem_summary", "mem_status_mode", "shm_force_alloc",
             "mlock_pages", "real_time", "rt_prio", "rt_policy", "rt_timer1_prio", "rt_timer1_policy", "rt_timer2_prio",
-            "rt_timer2_policy", "shm_mem_size", "pkg_mem_size", "open_files_limit", "wdir", "sock_mode", "sock_user",
+            "rt_timer2_policy", "shm_mem_size", "pkg_mem_size", "wdir", "sock_mode", "sock_user",
             "sock_group", "disable_core_dump", "dns_cache_init", "dns_cache_del_nonexp", "dns_cache_rec_pref",
             "dns_naptr_ignore_rfc", "dns_search_full_match", "tcp_poll_method", "socket_workers", "auto_bind_ipv6",
             "mcast_loopback", "mcast_ttl", "mcast", "tcp_clone_rcvbuf", "poll_method",

@@ -22,6 +22,35 @@ public class UsrlocTests
     }
 
     [Fact]
+    public async Task Many_aors_sharing_a_slot_are_each_found_removed_expired_and_dumped()
+    {
+        // hash_size 1: two slots, so every slot chains dozens of AORs.
+        using var f = new RegistrarFixture(ul: u => u.HashSize = 1);
+        RegisterMany(f, 60, 1, 600);
+        f.Save(SipHarness.Register("short", ["<sip:s@9.9.9.9>"], callId: "s@x", expires: 60));
+        var t = f.Ul.Table("location");
+        Assert.Equal(61, t.Users);
+        for (int u = 0; u < 60; u++)
+            Assert.Equal("sip:u" + u + "@10.0." + u % 250 + ".0:5060", Assert.Single(f.Ul.LookupAor("location", "u" + u)!.Contacts).Contact);
+
+        // Unregister every third: the others in the same chain stay.
+        for (int u = 0; u < 60; u += 3)
+            f.Save(SipHarness.Register("u" + u, ["<sip:u" + u + "@10.0." + u % 250 + ".0:5060>;expires=0"], callId: "u" + u + "@x", cseq: 2));
+        f.Now += 61;
+        f.Ul.RunTimer(); // and "short" expires from the middle of its chain
+        Assert.Null(f.Ul.LookupAor("location", "short"));
+        for (int u = 0; u < 60; u++)
+            Assert.Equal(u % 3 != 0, f.Ul.LookupAor("location", "u" + u) is not null);
+        Assert.Equal(40, t.Users);
+        Assert.Equal(40, t.Contacts);
+
+        var dumped = new List<string>();
+        await foreach (var aor in f.Ul.Dump("location")) dumped.Add(aor.Aor);
+        Assert.Equal(40, dumped.Count);
+        Assert.Equal(40, dumped.Distinct().Count());
+    }
+
+    [Fact]
     public void Timer_drops_expired_bindings_and_counts_them()
     {
         using var f = new RegistrarFixture();
