@@ -185,7 +185,7 @@ public partial class KamailioDifferentialCallTests
         return lines;
     }
 
-    private static List<string> AccLines(string log)
+    internal static List<string> AccLines(string log)
     {
         var list = new List<string>();
         foreach (Match m in AccLine().Matches(log))

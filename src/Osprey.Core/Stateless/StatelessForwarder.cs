@@ -94,10 +94,11 @@ public sealed class StatelessForwarder
     /// <summary>
     /// <see cref="TryResolveNextHop(SipMessage, string?, string?, ListenEndpoint?, out NextHop, out ForwardOutcome)"/>
     /// for tm under <c>use_dns_failover</c>: with <paramref name="failover"/>, also the walk over the
-    /// destination's other RFC 3263 targets (null when it has only one).
+    /// destination's other RFC 3263 targets (null when it has only one). Without
+    /// <paramref name="useBlocklist"/> targets on the destination blocklist are not skipped.
     /// </summary>
     public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, bool failover,
-        out NextHop hop, out SipTargetIterator? targets, out ForwardOutcome outcome)
+        out NextHop hop, out SipTargetIterator? targets, out ForwardOutcome outcome, bool useBlocklist = true)
     {
         hop = default;
         targets = null;
@@ -112,8 +113,8 @@ public sealed class StatelessForwarder
         // RFC 3263: maddr overrides the host; no port means SRV may apply
         var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
         var status = failover
-            ? _server.Dns.TryResolveForFailover(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved, out targets)
-            : _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out resolved);
+            ? _server.Dns.TryResolveForFailover(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved, out targets, useBlocklist)
+            : _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out resolved, useBlocklist);
         if (status == DnsStatus.Pending) { outcome = ForwardOutcome.Pending; return false; }
         if (status != DnsStatus.Ok) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
         var dest = resolved.EndPoint;
