@@ -6,13 +6,23 @@ using Osprey.Sip.Message;
 
 namespace Osprey.Interop.Tests;
 
-/// <summary>tm.t_uac_start: a request the server sends itself, asked for with Debian's kamcmd over the ctl socket.</summary>
+/// <summary>tm.t_uac_start and tm.t_uac_wait_block: a request the server sends itself, asked for with Debian's
+/// kamcmd over the ctl socket.</summary>
 public class LocalRequestTests
 {
     private static string Config(string ctl) =>
         "loadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"ctl.so\"\n" +
         $"modparam(\"ctl\", \"binrpc\", \"unix:{ctl}\")\n" +
         "request_route {\n  sl_send_reply(\"404\", \"Not here\");\n}\n";
+
+    /// <summary>Osprey with a ctl socket in <paramref name="dir"/> for kamcmd.</summary>
+    private static OspreyProcess StartWithCtl(string dir, out string ctl)
+    {
+        ctl = Path.Combine(dir, "ctl.sock");
+        string cfg = Path.Combine(dir, "uac.cfg");
+        File.WriteAllText(cfg, Config(ctl));
+        return OspreyProcess.Start("-f", cfg);
+    }
 
     private static (int Code, string Out) Kamcmd(string ctl, params string[] args)
     {
@@ -37,10 +47,7 @@ public class LocalRequestTests
         var dir = Directory.CreateTempSubdirectory("osprey-uac-").FullName;
         try
         {
-            string ctl = Path.Combine(dir, "ctl.sock");
-            string cfg = Path.Combine(dir, "uac.cfg");
-            File.WriteAllText(cfg, Config(ctl));
-            using var osprey = OspreyProcess.Start("-f", cfg);
+            using var osprey = StartWithCtl(dir, out string ctl);
             using var ua = new TestUa(OspreyProcess.FreePort());
             string P(int p) => p.ToString(CultureInfo.InvariantCulture);
             string ruri = $"sip:callee@127.0.0.1:{P(ua.Port)}";
@@ -80,6 +87,37 @@ public class LocalRequestTests
             // a request without From/To is refused with a fault, as Kamailio does
             var (code2, output2) = Kamcmd(ctl, "tm.t_uac_start", "OPTIONS", ruri, ".", ".", "Subject: x\r\n");
             Assert.True(code2 != 0 || output2.Contains("error", StringComparison.OrdinalIgnoreCase), output2);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("tm.t_uac_wait_block")]
+    [InlineData("tm.t_uac_wait")]
+    public void Rpc_caller_gets_the_final_reply_of_the_request_it_had_sent(string command)
+    {
+        var dir = Directory.CreateTempSubdirectory("osprey-uacw-").FullName;
+        try
+        {
+            using var osprey = StartWithCtl(dir, out string ctl);
+            using var ua = new TestUa(OspreyProcess.FreePort());
+            string ruri = "sip:callee@127.0.0.1:" + ua.Port.ToString(CultureInfo.InvariantCulture);
+            var rpc = Task.Run(() => Kamcmd(ctl, command, "OPTIONS", ruri, ".", ".", $"From: <sip:rpc@127.0.0.1>\r\nTo: <{ruri}>\r\n"));
+            var options = ua.ReceiveFrom(TimeSpan.FromSeconds(10), out _);
+            Assert.True(options is { Method: SipMethod.Options }, "no OPTIONS: " + osprey.Log);
+            Assert.False(rpc.IsCompleted); // the caller waits for the reply
+            ua.Send(osprey.Port, UasReplies.To(options!, 200, "Alive", "uas-tag", ruri).Replace("Content-Length:", "X-Answer: yes\r\nContent-Length:", StringComparison.Ordinal));
+            Assert.True(rpc.Wait(TimeSpan.FromSeconds(20)), "kamcmd did not return");
+            var (code, output) = rpc.Result;
+            Assert.True(code == 0, "kamcmd: " + output + osprey.Log);
+            var lines = output.Split('\n');
+            Assert.Equal("200", lines[0].Trim());
+            Assert.Equal("Alive", lines[1].Trim());
+            Assert.Contains("X-Answer: yes", output, StringComparison.Ordinal);
+            Assert.Contains("uas-tag", output, StringComparison.Ordinal);
         }
         finally
         {

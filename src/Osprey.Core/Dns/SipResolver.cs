@@ -122,9 +122,10 @@ public sealed class SipResolver
     /// <summary>
     /// The stateless forwarder's entry point: the first usable target of a URI host, port (0 when absent),
     /// transport parameter (null when absent) and scheme. A cached answer allocates nothing. A miss waits at
-    /// most <see cref="DnsOptions.SyncWait"/> and then returns <see cref="DnsStatus.Pending"/>.
+    /// most <see cref="DnsOptions.SyncWait"/> and then returns <see cref="DnsStatus.Pending"/>. Without
+    /// <paramref name="useBlocklist"/> blocklisted targets are not skipped (tm's <c>blst_methods_lookup</c>).
     /// </summary>
-    public DnsStatus TryResolve(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, out SipTarget target)
+    public DnsStatus TryResolve(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, out SipTarget target, bool useBlocklist = true)
     {
         if (host.Length > 2 && host[0] == (byte)'[' && host[^1] == (byte)']')
         {
@@ -137,7 +138,7 @@ public sealed class SipResolver
         {
             if (IsFresh(f.Set))
             {
-                return Pick(f.Set, out target);
+                return Pick(f.Set, out target, useBlocklist);
             }
 
             if (f.Set.Generation == Cache.Generation && f.Set.Status == DnsStatus.Ok)
@@ -146,7 +147,7 @@ public sealed class SipResolver
             }
         }
 
-        return ResolveSlow(host, port, transport, secure, stale, out target);
+        return ResolveSlow(host, port, transport, secure, stale, out target, useBlocklist);
     }
 
     /// <summary>
@@ -154,10 +155,11 @@ public sealed class SipResolver
     /// destination has more than one target, a walk over them (<paramref name="targets"/>) that has just
     /// yielded <paramref name="target"/>, for the branch to fail over to the next one on 503 or timeout.
     /// </summary>
-    public DnsStatus TryResolveForFailover(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, out SipTarget target, out SipTargetIterator? targets)
+    public DnsStatus TryResolveForFailover(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, out SipTarget target, out SipTargetIterator? targets,
+        bool useBlocklist = true)
     {
         targets = null;
-        var status = TryResolve(host, port, transport, secure, out target);
+        var status = TryResolve(host, port, transport, secure, out target, useBlocklist);
         if (status != DnsStatus.Ok)
         {
             return status;
@@ -170,7 +172,7 @@ public sealed class SipResolver
 
         if (_fast.TryGetValue(FastKey(host, port, transport, secure), out var f) && f.Matches(host, port, transport, secure) && f.Set.HasSeveralTargets)
         {
-            var walk = f.Set.GetTargets(Blocklist, _options.SrvLoadBalancing, failover: true);
+            var walk = f.Set.GetTargets(useBlocklist ? Blocklist : null, _options.SrvLoadBalancing, failover: true);
             if (walk.TryNext(out var first))
             {
                 target = first;
@@ -223,7 +225,7 @@ public sealed class SipResolver
         return n;
     }
 
-    private DnsStatus ResolveSlow(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, SipTargetSet? stale, out SipTarget target)
+    private DnsStatus ResolveSlow(ReadOnlySpan<byte> host, int port, SipProtocol? transport, bool secure, SipTargetSet? stale, out SipTarget target, bool useBlocklist)
     {
         var vt = ResolveAsync(new SipDestination(Encoding.ASCII.GetString(host), port, transport, secure));
         if (vt.IsCompleted)
@@ -232,18 +234,18 @@ public sealed class SipResolver
             // collision): index it again so the next message takes the allocation-free path.
             var done = vt.Result;
             RememberFast(done);
-            return Pick(done, out target);
+            return Pick(done, out target, useBlocklist);
         }
 
         if (stale is not null)
         {
-            return Pick(stale, out target);
+            return Pick(stale, out target, useBlocklist);
         }
 
         var task = vt.AsTask();
         if (task.Wait(_options.SyncWait))
         {
-            return Pick(task.Result, out target);
+            return Pick(task.Result, out target, useBlocklist);
         }
 
         _syncWaitExpired.Increment();
@@ -251,7 +253,7 @@ public sealed class SipResolver
         return DnsStatus.Pending;
     }
 
-    private DnsStatus Pick(SipTargetSet set, out SipTarget target)
+    private DnsStatus Pick(SipTargetSet set, out SipTarget target, bool useBlocklist)
     {
         if (set.Status != DnsStatus.Ok)
         {
@@ -259,7 +261,7 @@ public sealed class SipResolver
             return set.Status;
         }
 
-        return set.TryPickFirst(Blocklist, _options.SrvLoadBalancing, out target) ? DnsStatus.Ok : DnsStatus.NoUsableTarget;
+        return set.TryPickFirst(useBlocklist ? Blocklist : null, _options.SrvLoadBalancing, out target) ? DnsStatus.Ok : DnsStatus.NoUsableTarget;
     }
 
     private bool IsFresh(SipTargetSet s) => Environment.TickCount64 < s.ExpiresAt && s.Generation == Cache.Generation;

@@ -26,6 +26,9 @@ public struct Destination
 
     /// <summary>+sip.instance of the contact (RFC 5626), null when none.</summary>
     public string? Instance;
+
+    /// <summary>The location record the branch came from (usrloc's ruid, registrar <c>lookup</c>), null when none.</summary>
+    public string? Ruid;
 }
 
 /// <summary>

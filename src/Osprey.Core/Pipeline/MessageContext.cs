@@ -64,6 +64,15 @@ public sealed partial class MessageContext
     /// <summary>The targets besides the Request-URI (<c>append_branch</c>, registrar lookup), for forking.</summary>
     public DestinationSet Branches { get; } = new();
 
+    /// <summary>Branch 0's Path (RFC 3327), the route set registrar <c>lookup</c> found with the contact it
+    /// put in the Request-URI (Kamailio's path_vec); null for none.</summary>
+    public string? PathVector { get; set; }
+
+    /// <summary>Branch 0's location record id and +sip.instance (Kamailio's msg ruid and instance).</summary>
+    public string? Ruid { get; set; }
+
+    public string? Instance { get; set; }
+
     /// <summary>The transaction (tm) this message belongs to, once tm has created or matched it; opaque
     /// to the core.</summary>
     public object? Transaction { get; set; }
@@ -145,6 +154,7 @@ public sealed partial class MessageContext
         Xavps = _ownXavps;
         BranchFlags = 0;
         Branches.Clear();
+        PathVector = Ruid = Instance = null;
         ReturnCode = 0;
         RouteType = RouteTypes.None;
         Dropped = false;

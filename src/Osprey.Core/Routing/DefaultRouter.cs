@@ -43,6 +43,11 @@ public sealed class DefaultRouter : IMessageRouter
             return;
         }
         if (NextHop is not null) ctx.DestinationUri = NextHop;
+        if (!Stateless.StatelessForwarder.ProcessMaxForwards(ctx, server.Settings.DefaultMaxForwards))
+        {
+            if (msg.Method != SipMethod.Ack) server.Replier.Reply(ctx, 483, "Too Many Hops"u8);
+            return;
+        }
         var outcome = server.Forwarder.ForwardRequest(ctx);
         if (!outcome.Sent && outcome.Status != 0 && msg.Method != SipMethod.Ack)
         {

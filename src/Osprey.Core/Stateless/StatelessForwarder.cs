@@ -24,7 +24,7 @@ public readonly record struct ForwardOutcome(bool Sent, int Status, string Reaso
 
 /// <summary>
 /// Stateless forwarding (RFC 3261 §16.11): a request goes to its next hop with our Via on top — a branch
-/// derived from the request so a retransmission gets the same one — and Max-Forwards decremented; a
+/// derived from the request so a retransmission gets the same one; a
 /// reply loses our Via and goes to the next one.
 /// </summary>
 public sealed class StatelessForwarder
@@ -33,30 +33,40 @@ public sealed class StatelessForwarder
 
     internal StatelessForwarder(SipServer server) => _server = server;
 
-    /// <summary>Forwards the context's request. Next hop: the destination URI, then the top Route, then
-    /// the Request-URI.</summary>
-    public ForwardOutcome ForwardRequest(MessageContext ctx)
+    /// <summary>
+    /// RFC 3261 §16.3 step 3 / §16.6 step 3 for a proxy without a script: Max-Forwards decremented, or
+    /// added with the default value; false when it is 0 (the caller answers 483). Not part of
+    /// <see cref="ForwardRequest"/>: as in Kamailio, a script's forward() and t_relay() leave the header
+    /// to the maxfwd module, so a request the script already processed is not decremented twice.
+    /// </summary>
+    public static bool ProcessMaxForwards(MessageContext ctx, int defaultValue)
     {
         var msg = ctx.Message;
-        var ed = ctx.Editor;
-        // RFC 3261 §16.6 step 3 / §16.3 step 3: Max-Forwards
         int mfIndex = msg.IndexOf(HeaderId.MaxForwards);
         if (mfIndex >= 0)
         {
             int mf = msg.MaxForwards;
-            if (mf <= 0) return new ForwardOutcome(false, 483, "Too Many Hops");
+            if (mf <= 0) return false;
             Span<byte> num = stackalloc byte[12];
             System.Buffers.Text.Utf8Formatter.TryFormat(mf - 1, num, out int n);
-            ed.ReplaceHeaderValue(mfIndex, num[..n]);
+            ctx.Editor.ReplaceHeaderValue(mfIndex, num[..n]);
         }
         else
         {
             Span<byte> line = stackalloc byte[32];
             "Max-Forwards: "u8.CopyTo(line);
-            System.Buffers.Text.Utf8Formatter.TryFormat(_server.Settings.DefaultMaxForwards, line[14..], out int n);
-            ed.AppendHeaderLine(line[..(14 + n)]);
+            System.Buffers.Text.Utf8Formatter.TryFormat(defaultValue, line[14..], out int n);
+            ctx.Editor.AppendHeaderLine(line[..(14 + n)]);
         }
+        return true;
+    }
 
+    /// <summary>Forwards the context's request. Next hop: the destination URI, then the top Route, then
+    /// the Request-URI. Max-Forwards is left as the script made it (<see cref="ProcessMaxForwards"/>).</summary>
+    public ForwardOutcome ForwardRequest(MessageContext ctx)
+    {
+        var msg = ctx.Message;
+        var ed = ctx.Editor;
         if (!TryResolveNextHop(msg, ctx.DestinationUri, ctx.NewRequestUri, ctx.SendSocket, out var hop, out var outcome)) return outcome;
         var local = hop.Local;
         // the rewritten Request-URI is encoded once: it goes into the message and into the branch hash
@@ -84,10 +94,11 @@ public sealed class StatelessForwarder
     /// <summary>
     /// <see cref="TryResolveNextHop(SipMessage, string?, string?, ListenEndpoint?, out NextHop, out ForwardOutcome)"/>
     /// for tm under <c>use_dns_failover</c>: with <paramref name="failover"/>, also the walk over the
-    /// destination's other RFC 3263 targets (null when it has only one).
+    /// destination's other RFC 3263 targets (null when it has only one). Without
+    /// <paramref name="useBlocklist"/> targets on the destination blocklist are not skipped.
     /// </summary>
     public bool TryResolveNextHop(SipMessage msg, string? destinationUri, string? requestUri, ListenEndpoint? sendSocket, bool failover,
-        out NextHop hop, out SipTargetIterator? targets, out ForwardOutcome outcome)
+        out NextHop hop, out SipTargetIterator? targets, out ForwardOutcome outcome, bool useBlocklist = true)
     {
         hop = default;
         targets = null;
@@ -102,8 +113,8 @@ public sealed class StatelessForwarder
         // RFC 3263: maddr overrides the host; no port means SRV may apply
         var host = target.Maddr.Length > 0 ? target.Maddr : target.Host;
         var status = failover
-            ? _server.Dns.TryResolveForFailover(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved, out targets)
-            : _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out resolved);
+            ? _server.Dns.TryResolveForFailover(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out var resolved, out targets, useBlocklist)
+            : _server.Dns.TryResolve(host, target.Port, explicitProto, target.Scheme == UriScheme.Sips, out resolved, useBlocklist);
         if (status == DnsStatus.Pending) { outcome = ForwardOutcome.Pending; return false; }
         if (status != DnsStatus.Ok) { outcome = new ForwardOutcome(false, 478, "Unresolvable destination"); return false; }
         var dest = resolved.EndPoint;

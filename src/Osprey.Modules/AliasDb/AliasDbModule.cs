@@ -47,7 +47,7 @@ public sealed class AliasDbModule : ModuleBase, IDisposable
         ctx.NewRequestUri = found[0];
         if (AppendBranches != 0)
         {
-            for (int i = 1; i < found.Count; i++) DestinationSetSlot.Add(ctx, new ContactBranch(found[i], null, null, -1, null, "", null, 0));
+            for (int i = 1; i < found.Count; i++) ctx.Branches.Add(new Destination { Uri = found[i], Q = -1 });
         }
         return 1;
     }

@@ -77,29 +77,30 @@ public sealed partial class RegistrarModule
                     ctx.NewRequestUri = b.Contact;
                     ctx.DestinationUri = DestinationOf(b);
                     if (b.Socket is not null && ListenerOf(ctx, b.Socket) is { } sock) ctx.SendSocket = sock;
-                    DestinationSetSlot.SetFirstBranchPath(ctx, UsePath != 0 ? b.Path : null);
+                    ctx.PathVector = UsePath != 0 ? b.Path : null;
+                    ctx.Ruid = b.Ruid;
+                    ctx.Instance = b.Instance;
                     found++;
                     if (AppendBranches == 0) break;
                     continue;
                 }
-                // RFC 5626 §5.3: of several flows of one instance, fork to one only (the most preferred)
-                if (b.Instance is not null && b.RegId != 0 && SameFlowSeen(rec, i, gr, now)) continue;
-                DestinationSetSlot.Add(ctx, new ContactBranch(b.Contact, DestinationOf(b), UsePath != 0 ? b.Path : null, b.Q, b.Instance, b.Ruid, b.Socket, b.CFlags));
+                // several flows of one instance all become branches, as in Kamailio: tm forks to one of
+                // them (RFC 5626 §5.3) and t_next_contact_flow() moves on to the next when it fails
+                ctx.Branches.Add(new Destination
+                {
+                    Uri = b.Contact,
+                    DestinationUri = DestinationOf(b),
+                    Path = UsePath != 0 ? b.Path : null,
+                    Q = b.Q,
+                    Instance = b.Instance,
+                    Ruid = b.Ruid,
+                    Socket = b.Socket is null ? null : ListenerOf(ctx, b.Socket),
+                    Flags = b.CFlags,
+                });
                 found++;
             }
         }
         return found > 0 ? 1 : filtered > 0 ? -2 : -1;
-    }
-
-    private static bool SameFlowSeen(AorRecord rec, int upTo, string? gr, long now)
-    {
-        for (int j = 0; j < upTo; j++)
-        {
-            var o = rec[j];
-            if (o.IsExpired(now) || (gr is not null && o.Instance != gr)) continue;
-            if (o.Instance == rec[upTo].Instance) return true;
-        }
-        return false;
     }
 
     private string? DestinationOf(ContactBinding b)
@@ -116,22 +117,22 @@ public sealed partial class RegistrarModule
     [Function("lookup_branches", RouteTypes.Request | RouteTypes.Failure)]
     public int LookupBranches(MessageContext ctx, string table)
     {
-        var existing = DestinationSetSlot.Branches(ctx);
-        var plain = new List<ContactBranch>(existing.Count);
-        for (int i = existing.Count - 1; i >= 0; i--)
+        var existing = ctx.Branches;
+        var plain = new List<Destination>(existing.Count);
+        var kept = new List<Destination>(existing.Count);
+        for (int i = 0; i < existing.Count; i++)
         {
             var b = existing[i];
-            if (b.DestinationUri is null && b.Path is null && b.Socket is null && b.Ruid.Length == 0)
-            {
-                plain.Insert(0, b);
-                existing.RemoveAt(i);
-            }
+            if (b.DestinationUri is null && b.Path is null && b.Socket is null && string.IsNullOrEmpty(b.Ruid)) plain.Add(b);
+            else kept.Add(b);
         }
+        existing.Clear();
+        foreach (var b in kept) existing.Add(b);
         int ret = LookupCore(ctx, table, null, toBranches: false);
         foreach (var b in plain)
         {
             int r = LookupCore(ctx, table, b.Uri, toBranches: true);
-            if (r == -1) DestinationSetSlot.Add(ctx, b); // not registered here: keep the branch as it was
+            if (r == -1) ctx.Branches.Add(b); // not registered here: keep the branch as it was
             if (r > 0 && ret < 0) ret = r;
         }
         return ret;

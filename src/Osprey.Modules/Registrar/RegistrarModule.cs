@@ -289,7 +289,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
         bool obUsed = false;
         int replyLength;
         bool dbOk = true; // write-through (db_mode 1, 3) results
-        string? received = DestinationSetSlot.Received(ctx) ?? ReceivedFromAvp(ctx);
+        string? received = ReceivedSlot.Received(ctx) ?? ReceivedFromAvp(ctx);
         using (var l = table.Lock(aor))
         {
             if (star)
@@ -630,7 +630,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
 
     /// <summary>Sets the received URI save() stores for the current REGISTER (what nathelper's
     /// fix_nated_register does through received_avp in Kamailio).</summary>
-    public static void SetReceived(MessageContext ctx, string? receivedUri) => DestinationSetSlot.SetReceived(ctx, receivedUri);
+    public static void SetReceived(MessageContext ctx, string? receivedUri) => ReceivedSlot.SetReceived(ctx, receivedUri);
 }
 
 /// <summary>The 200 reply headers save(..., 0x02) prepared, per message.</summary>

@@ -22,6 +22,10 @@ internal sealed class ClientBranch
     public string Uri = "";
     public string? DestinationUri;
 
+    /// <summary>The location record (usrloc ruid) and +sip.instance of the contact the branch goes to, when
+    /// registrar lookup found it: <c>$T_reply_ruid</c>, <c>t_next_contact_flow()</c>.</summary>
+    public string? Ruid, Instance;
+
     /// <summary>The request exactly as sent (retransmitted as is): a pooled buffer, returned when the
     /// transaction is freed.</summary>
     public ReadOnlySpan<byte> Request => RequestBuffer.AsSpan(0, RequestLength);

@@ -15,8 +15,9 @@ internal sealed class PendingBindings
     private SipMessage? _message;
     public string? OnFailure, OnReply, OnBranch, OnBranchFailure;
     public int FrMs, FrInvMs;
-    public List<Destination>? Contacts;
+    public List<Destination>? Contacts, ContactFlows;
     public int DropRepliesMode = -1;
+    public int DisableFailover = -1;
 
     /// <summary>The bindings of the context's current message (a new message starts empty).</summary>
     public static PendingBindings For(MessageContext ctx)
@@ -27,8 +28,9 @@ internal sealed class PendingBindings
             p._message = ctx.Message;
             p.OnFailure = p.OnReply = p.OnBranch = p.OnBranchFailure = null;
             p.FrMs = p.FrInvMs = 0;
-            p.Contacts = null;
+            p.Contacts = p.ContactFlows = null;
             p.DropRepliesMode = -1;
+            p.DisableFailover = -1;
         }
         return p;
     }
@@ -49,6 +51,8 @@ internal sealed class PendingBindings
         if (FrMs > 0) tx.FrTimeoutMs = FrMs;
         if (FrInvMs > 0) tx.FrInvTimeoutMs = FrInvMs;
         if (Contacts is not null) tx.Contacts = Contacts;
+        if (ContactFlows is not null) tx.ContactFlows = ContactFlows;
+        if (DisableFailover >= 0) tx.DisableFailover = DisableFailover != 0;
         if (DropRepliesMode >= 0) tx.DropRepliesMode = DropRepliesMode;
         _message = null;
     }

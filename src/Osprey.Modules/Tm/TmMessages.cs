@@ -57,7 +57,11 @@ internal static class TmMessages
         Put(w, num[..n]);
         Put(w, " "u8);
         Put(w, method);
-        Put(w, "\r\nMax-Forwards: 70\r\n"u8);
+        Put(w, "\r\n"u8);
+        // the request's own Max-Forwards, as sent (Kamailio copies the INVITE's; 70 when it had none)
+        int mf = request.IndexOf(HeaderId.MaxForwards);
+        if (mf >= 0) Line(w, s, request.Header(mf));
+        else Put(w, "Max-Forwards: 70\r\n"u8);
     }
 
     private static void Line(ArrayBufferWriter<byte> w, ReadOnlySpan<byte> s, in HeaderEntry h)

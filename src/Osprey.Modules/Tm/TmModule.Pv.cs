@@ -43,6 +43,11 @@ public sealed partial class TmModule
                     }
                 case "branch_index":
                     return PvValue.FromInt(f.Transaction == tx && f.Branch >= 0 ? f.Branch : 0);
+                case "ruid":
+                    {
+                        var b = FrameBranch(tx, f);
+                        return b?.Ruid is { } ruid ? PvValue.FromString(ruid) : PvValue.Null;
+                    }
                 case "reply_type":
                     {
                         if (f.Type == RouteTypes.Failure && f.Transaction == tx) return PvValue.FromInt(f.Reply is null && f.ReplyCode > 0 ? 1 : 0);
@@ -53,6 +58,11 @@ public sealed partial class TmModule
             }
         }
     }
+
+    /// <summary><c>$T_reply_ruid</c> (tmx): the location record id (usrloc ruid) of the branch the route
+    /// runs for — the failed branch in a branch-failure event, the selected one in failure_route.</summary>
+    [PseudoVar("T_reply_ruid")]
+    public PvValue TReplyRuid(MessageContext ctx, string? inner) => T(ctx, "ruid");
 
     private static ClientBranch? FrameBranch(Transaction tx, in RouteFrame f)
     {

@@ -49,6 +49,7 @@ public sealed partial class TmModule : ModuleBase, IDisposable
     [ModParam("hash_size")] public int HashSize { get => Settings.HashSize; set => Settings.HashSize = value; }
     [ModParam("max_branches")] public int MaxBranches { get => Settings.MaxBranches; set => Settings.MaxBranches = value; }
     [ModParam("blst_methods_add")] public int BlstMethodsAdd { get => Settings.BlstMethodsAdd; set => Settings.BlstMethodsAdd = value; }
+    [ModParam("blst_methods_lookup")] public long BlstMethodsLookup { get => Settings.BlstMethodsLookup; set => Settings.BlstMethodsLookup = value; }
 
     // tm's blocklist parameters live in the core's DNS options (the blocklist is the core's); applied at Init
     private int? _blst503, _blst503Def, _blst503Min, _blst503Max;
@@ -105,6 +106,85 @@ public sealed partial class TmModule : ModuleBase, IDisposable
 
     [Function("t_relay_to_tcp", RouteTypes.Request | RouteTypes.Failure)]
     public int TRelayToTcp(MessageContext ctx, string host, int port) => Layer.Relay(ctx, Target(host, port, "tcp"));
+
+    [Function("t_relay_to_tls", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToTls(MessageContext ctx) => RelayOver(ctx, "tls");
+
+    [Function("t_relay_to_tls", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToTls(MessageContext ctx, string host, int port) => Layer.Relay(ctx, Target(host, port, "tls"));
+
+    [Function("t_relay_to_sctp", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToSctp(MessageContext ctx) => RelayOver(ctx, "sctp");
+
+    [Function("t_relay_to_sctp", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayToSctp(MessageContext ctx, string host, int port) => Layer.Relay(ctx, Target(host, port, "sctp"));
+
+    [Function("t_relay_to", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayTo(MessageContext ctx) => Layer.Relay(ctx);
+
+    /// <summary>t_relay_to(proxy) or t_relay_to(flags): a number (decimal or 0x hex) is flags, anything
+    /// else the "proto:host:port" to send to.</summary>
+    [Function("t_relay_to", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayTo(MessageContext ctx, string proxyOrFlags) =>
+        TryParseFlags(proxyOrFlags, out var flags) ? Layer.Relay(ctx, null, flags) : TRelayTo(ctx, proxyOrFlags, "0");
+
+    [Function("t_relay_to", RouteTypes.Request | RouteTypes.Failure)]
+    public int TRelayTo(MessageContext ctx, string proxy, string flags)
+    {
+        if (!TryParseFlags(flags, out var f)) return -1;
+        if (proxy.Length == 0) return Layer.Relay(ctx, null, f);
+        return ProxyTarget(proxy) is { } target ? Layer.Relay(ctx, target, f) : -1;
+    }
+
+    private static bool TryParseFlags(string s, out RelayFlags flags)
+    {
+        s = s.Trim();
+        bool ok = s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? int.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int n)
+            : int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out n);
+        flags = (RelayFlags)n;
+        return ok;
+    }
+
+    /// <summary>t_relay_to's "proto:host:port" (proto and port optional; an IPv6 host in brackets) as a
+    /// URI, null when it does not parse.</summary>
+    internal static string? ProxyTarget(string spec)
+    {
+        spec = spec.Trim();
+        string? proto = null;
+        int colon = spec.IndexOf(':');
+        if (colon > 0 && spec[..colon].ToLowerInvariant() is "udp" or "tcp" or "tls" or "sctp" or "ws" or "wss")
+        {
+            proto = spec[..colon].ToLowerInvariant();
+            spec = spec[(colon + 1)..];
+        }
+        string host = spec;
+        int port = 0;
+        int portColon = spec.StartsWith('[') ? spec.IndexOf("]:", StringComparison.Ordinal) + 1 : spec.LastIndexOf(':');
+        if (portColon > 0)
+        {
+            if (!int.TryParse(spec.AsSpan(portColon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535) return null;
+            host = spec[..portColon];
+        }
+        if (host.Length == 0 || host.Contains(' ', StringComparison.Ordinal)) return null;
+        return "sip:" + host + (port > 0 ? ":" + port.ToString(CultureInfo.InvariantCulture) : "") + (proto is null ? "" : ";transport=" + proto);
+    }
+
+    /// <summary>t_set_disable_failover(0|1): DNS failover off (1) or on (0) for the current transaction.</summary>
+    [Function("t_set_disable_failover", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch | RouteTypes.OnReply)]
+    public int TSetDisableFailover(MessageContext ctx, int off)
+    {
+        var tx = TransactionLayer.Current(ctx);
+        if (tx is not null)
+        {
+            lock (tx.Gate) tx.DisableFailover = off != 0;
+        }
+        else
+        {
+            PendingBindings.For(ctx).DisableFailover = off != 0 ? 1 : 0;
+        }
+        return 1;
+    }
 
     private int RelayOver(MessageContext ctx, string transport)
     {
@@ -319,7 +399,8 @@ public sealed partial class TmModule : ModuleBase, IDisposable
     public int TLoadContacts(MessageContext ctx) => TLoadContacts(ctx, 0);
 
     /// <summary>Moves the Request-URI and the destination set into the contact list, highest q first.
-    /// Nothing happens when every target has the same q (plain parallel forking stays).</summary>
+    /// Nothing happens when every target has the same q and none has a +sip.instance (plain parallel
+    /// forking stays).</summary>
     [Function("t_load_contacts", RouteTypes.Request | RouteTypes.Failure)]
     public int TLoadContacts(MessageContext ctx, int mode)
     {
@@ -333,17 +414,23 @@ public sealed partial class TmModule : ModuleBase, IDisposable
                 DestinationUri = ctx.DestinationUri,
                 Q = 1000,
                 Socket = ctx.SendSocket,
+                Path = ctx.PathVector,
+                Ruid = ctx.Ruid,
+                Instance = ctx.Instance,
             },
         };
-        bool same = true;
+        bool same = true, flows = ctx.Instance is not null;
         for (int i = 0; i < set.Count; i++)
         {
             var d = set[i];
             if (d.Q < 0) d.Q = 1000;
             same &= d.Q == list[0].Q;
+            flows |= d.Instance is not null;
             list.Add(d);
         }
-        if (same) return 1;
+        // one q and no +sip.instance: plain parallel forking stays (with instances, t_next_contacts
+        // still has to keep one flow per instance for t_next_contact_flow)
+        if (same && !flows) return 1;
         // stable: equal q keeps the order the targets were added in
         var ordered = new List<Destination>(list.Count);
         for (int q = 1000; ordered.Count < list.Count && q >= 0; q--)
@@ -367,7 +454,8 @@ public sealed partial class TmModule : ModuleBase, IDisposable
     }
 
     /// <summary>Takes the highest-q group of the loaded contacts: the first becomes the Request-URI, the
-    /// others branches. 1 done, -2 nothing left, -1 error.</summary>
+    /// others branches; of several contacts with one +sip.instance only the first is taken, the others are
+    /// kept for <c>t_next_contact_flow()</c> (RFC 5626 flows). 1 done, -2 nothing left, -1 error.</summary>
     [Function("t_next_contacts", RouteTypes.Request | RouteTypes.Failure)]
     public int TNextContacts(MessageContext ctx)
     {
@@ -382,19 +470,81 @@ public sealed partial class TmModule : ModuleBase, IDisposable
             list = PendingBindings.Peek(ctx)?.Contacts;
         }
         if (list is null || list.Count == 0) return -2;
+        List<Destination>? flows = null;
         lock (list)
         {
             int q = list[0].Q;
             int n = 0;
             while (n < list.Count && list[n].Q == q) n++;
-            ctx.NewRequestUri = list[0].Uri;
-            ctx.DestinationUri = list[0].DestinationUri;
-            if (list[0].Socket is not null) ctx.SendSocket = list[0].Socket;
+            SetRequestTarget(ctx, list[0]);
             ctx.Branches.Clear();
-            for (int i = 1; i < n; i++) ctx.Branches.Add(list[i]);
+            for (int i = 1; i < n; i++)
+            {
+                var d = list[i];
+                if (d.Instance is not null && InstanceAmong(list, i, d.Instance)) (flows ??= []).Add(d);
+                else ctx.Branches.Add(d);
+            }
             list.RemoveRange(0, n);
         }
+        if (flows is not null)
+        {
+            if (tx is not null)
+            {
+                lock (tx.Gate) (tx.ContactFlows ??= []).AddRange(flows);
+            }
+            else
+            {
+                (PendingBindings.For(ctx).ContactFlows ??= []).AddRange(flows);
+            }
+        }
         return 1;
+    }
+
+    private static bool InstanceAmong(List<Destination> list, int before, string instance)
+    {
+        for (int j = 0; j < before; j++)
+        {
+            if (string.Equals(list[j].Instance, instance, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+
+    private static void SetRequestTarget(MessageContext ctx, in Destination d)
+    {
+        ctx.NewRequestUri = d.Uri;
+        ctx.DestinationUri = d.DestinationUri;
+        if (d.Socket is not null) ctx.SendSocket = d.Socket;
+        ctx.PathVector = d.Path;
+        ctx.Ruid = d.Ruid;
+        ctx.Instance = d.Instance;
+    }
+
+    /// <summary>
+    /// t_next_contact_flow(), in <c>event_route[tm:branch-failure:...]</c>: the next flow (RFC 5626) of the
+    /// instance whose branch failed, kept by <c>t_next_contacts()</c>, becomes the Request-URI, for a
+    /// <c>t_relay()</c> that adds it as a new branch. 1 done, -1 no flow of that instance left.
+    /// </summary>
+    [Function("t_next_contact_flow", RouteTypes.Event | RouteTypes.Failure)]
+    public int TNextContactFlow(MessageContext ctx)
+    {
+        ref readonly var f = ref RouteFrame.Current;
+        var tx = f.Transaction ?? TransactionLayer.Current(ctx);
+        if (tx is null) return -1;
+        lock (tx.Gate)
+        {
+            var flows = tx.ContactFlows;
+            if (flows is null || flows.Count == 0) return -1;
+            string? instance = f.Transaction == tx && f.Branch >= 0 && f.Branch < tx.BranchCount ? tx.Branches[f.Branch].Instance : null;
+            for (int i = 0; i < flows.Count; i++)
+            {
+                if (instance is not null && !string.Equals(flows[i].Instance, instance, StringComparison.Ordinal)) continue;
+                SetRequestTarget(ctx, flows[i]);
+                ctx.Branches.Clear();
+                flows.RemoveAt(i);
+                return 1;
+            }
+        }
+        return -1;
     }
 
     // ---------------------------------------------------------------- pseudo-variables

@@ -51,6 +51,10 @@ public sealed class TmSettings
     /// PUBLISH 8192, others 524288) whose branch timeouts put the destination on the blocklist.</summary>
     public int BlstMethodsAdd { get; set; } = 1;
 
+    /// <summary>blst_methods_lookup: methods (same bits) whose branches are not sent to a destination on the
+    /// blocklist; default every method but BYE (4294967287), as in Kamailio.</summary>
+    public long BlstMethodsLookup { get; set; } = 4294967287;
+
     /// <summary>Most branches one transaction may have (Kamailio's max_branches).</summary>
     public int MaxBranches { get; set; } = 12;
 }

@@ -143,6 +143,9 @@ public sealed class Transaction
     /// <summary>A request this server sent itself (tm.t_uac_start): no server side, replies end here.</summary>
     internal bool LocalUac;
 
+    /// <summary>Completed with the final reply of a local request whose sender waits for it (tm.t_uac_wait).</summary>
+    internal TaskCompletionSource<LocalRequestResult>? LocalFinal;
+
     // ---- script bindings ----
     internal string? OnFailure;
     internal string? OnReply;
@@ -154,6 +157,13 @@ public sealed class Transaction
 
     /// <summary>Targets loaded by <c>t_load_contacts</c>, highest q first, consumed by <c>t_next_contacts</c>.</summary>
     internal List<Osprey.Core.Pipeline.Destination>? Contacts;
+
+    /// <summary>Further flows of an instance <c>t_next_contacts</c> already forks to (RFC 5626: one flow per
+    /// +sip.instance at a time), for <c>t_next_contact_flow</c> (Kamailio's contact_flows_avp).</summary>
+    internal List<Osprey.Core.Pipeline.Destination>? ContactFlows;
+
+    /// <summary><c>t_set_disable_failover(1)</c> or <c>t_relay_to</c> flag 0x04: no DNS failover for this transaction.</summary>
+    internal bool DisableFailover;
 
     /// <summary>Script state that moves with the transaction ($avp/$xavp lists); the script runtime
     /// attaches it when the transaction is created and finds it again in failure and reply routes.</summary>
@@ -208,6 +218,7 @@ public sealed class Transaction
         LastReplyLength = 0;
         for (int i = 0; i < BranchCount; i++) Branches[i].ReleaseBuffers();
         Contacts = null;
+        ContactFlows = null;
         ScriptState = null;
         CancelReasonHeader = null;
     }

@@ -23,6 +23,11 @@ public sealed partial class TransactionLayer
     private void NotifyRelayedReply(Transaction tx, SipMessage reply, int status)
     {
         if (tx.LocalUac && tx.Method == SipMethod.Invite && status is >= 200 and < 300) AckLocal2xx(tx, reply);
+        if (tx.LocalFinal is { } final && status >= 200)
+        {
+            var s = reply.Span;
+            final.TrySetResult(new LocalRequestResult(reply.StatusCode, Encoding.UTF8.GetString(reply.Reason), Encoding.UTF8.GetString(s[reply.HeadersStart..reply.Length])));
+        }
         if (!Callbacks.Any) return;
         string reason = status == 500 && reply.StatusCode == 503 ? "Server Internal Error" : Encoding.UTF8.GetString(reply.Reason);
         Callbacks.ResponseOut(tx, RequestContext(tx), new TmReplyInfo(status, reason, reply.To.Tag.ToArray(), false, reply));

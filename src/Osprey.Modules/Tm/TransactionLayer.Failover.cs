@@ -16,9 +16,10 @@ namespace Osprey.Modules.Tm;
 /// </summary>
 public sealed partial class TransactionLayer
 {
-    // caller holds tx.Gate
+    // caller holds tx.Gate. blst_methods_lookup: only the methods it names skip blocklisted targets.
     private bool ResolveBranchHop(SipMessage msg, string? dst, string? uri, ListenEndpoint? socket, out NextHop hop, out SipTargetIterator? targets, out ForwardOutcome outcome)
-        => Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, Server.Dns.Options.UseDnsFailover, out hop, out targets, out outcome);
+        => Server.Forwarder.TryResolveNextHop(msg, dst, uri, socket, Server.Dns.Options.UseDnsFailover, out hop, out targets, out outcome,
+            useBlocklist: (Settings.BlstMethodsLookup & Registrar.MethodSet.Bit(msg.Method)) != 0);
 
     /// <summary>
     /// A failed branch: puts its destination on the blocklist when the rules say so, then starts a branch
@@ -39,7 +40,7 @@ public sealed partial class TransactionLayer
                 break;
         }
         var targets = failed.Targets;
-        if (targets is null || !Server.Dns.Options.UseDnsFailover || tx.Deleted || tx.Canceled || tx.Blocked6xx || tx.UasStatus >= 200) return false;
+        if (targets is null || !Server.Dns.Options.UseDnsFailover || tx.DisableFailover || tx.Deleted || tx.Canceled || tx.Blocked6xx || tx.UasStatus >= 200) return false;
         failed.Targets = null; // the walk moves on with the new branch
         Span<byte> id = stackalloc byte[64];
         while (tx.BranchCount < Settings.MaxBranches && targets.TryNext(out var next))

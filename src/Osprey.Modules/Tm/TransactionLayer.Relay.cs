@@ -7,6 +7,22 @@ using Osprey.Transport;
 
 namespace Osprey.Modules.Tm;
 
+/// <summary><c>t_relay_to</c>'s flags (Kamailio's bits).</summary>
+[Flags]
+public enum RelayFlags
+{
+    None = 0,
+
+    /// <summary>0x01: no automatic 100 Trying for a new INVITE transaction.</summary>
+    No100 = 1,
+
+    /// <summary>0x02: no reply on an internal error (Osprey's t_relay never sends one; the script does).</summary>
+    NoErrorReply = 2,
+
+    /// <summary>0x04: no DNS failover for this transaction.</summary>
+    NoDnsFailover = 4,
+}
+
 public sealed partial class TransactionLayer
 {
     /// <summary>
@@ -16,8 +32,9 @@ public sealed partial class TransactionLayer
     /// An ACK is absorbed when it acknowledges a negative reply of ours, otherwise forwarded statelessly
     /// (end to end); a CANCEL cancels its INVITE's branches. Returns 1 when relayed, 0 when the request
     /// was absorbed (a retransmission, a CANCEL or ACK handled here), negative on failure.
+    /// <paramref name="flags"/>: <c>t_relay_to</c>'s bits.
     /// </summary>
-    public int Relay(MessageContext ctx, string? forcedDestination = null)
+    public int Relay(MessageContext ctx, string? forcedDestination = null, RelayFlags flags = RelayFlags.None)
     {
         var msg = ctx.Message;
         ref readonly var frame = ref RouteFrame.Current;
@@ -47,6 +64,7 @@ public sealed partial class TransactionLayer
         lock (tx.Gate)
         {
             if (tx.Deleted || tx.UasStatus >= 200) return -1;
+            if ((flags & RelayFlags.NoDnsFailover) != 0) tx.DisableFailover = true;
             if (tx.Canceled)
             {
                 // RFC 3261 §16.10: a canceled request is not forwarded any further
@@ -83,14 +101,16 @@ public sealed partial class TransactionLayer
                 tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, ctx.ForceRport || Server.Settings.ForceRport || msg.TopVia.HasRport);
             }
             int added = 0, err = -1;
-            int r0 = AddBranch(tx, ctx, baseMsg, ctx.NewRequestUri, forcedDestination ?? ctx.DestinationUri, ctx.SendSocket, null);
+            int r0 = AddBranch(tx, ctx, baseMsg, ctx.NewRequestUri, forcedDestination ?? ctx.DestinationUri, ctx.SendSocket, ctx.PathVector, ctx.Ruid, ctx.Instance);
             if (r0 > 0) added++;
             else err = r0;
             var set = ctx.Branches;
             for (int i = 0; i < set.Count; i++)
             {
                 ref var d = ref set[i];
-                int r = AddBranch(tx, ctx, baseMsg, d.Uri, forcedDestination ?? d.DestinationUri, d.Socket ?? ctx.SendSocket, d.Path);
+                // RFC 5626 §5.3: one flow per instance at a time (t_next_contact_flow() tries the others)
+                if (d.Instance is not null && SameInstanceBefore(ctx, set, i)) continue;
+                int r = AddBranch(tx, ctx, baseMsg, d.Uri, forcedDestination ?? d.DestinationUri, d.Socket ?? ctx.SendSocket, d.Path, d.Ruid, d.Instance);
                 if (r > 0) added++;
                 else err = r;
             }
@@ -106,9 +126,20 @@ public sealed partial class TransactionLayer
                 // a DNS lookup under way: nothing is sent or answered; the retransmission finds it cached
                 return err == DnsPending ? 0 : err;
             }
-            if (created) SendTrying(tx, ctx);
+            if (created && (flags & RelayFlags.No100) == 0) SendTrying(tx, ctx);
             return 1;
         }
+    }
+
+    private static bool SameInstanceBefore(MessageContext ctx, DestinationSet set, int i)
+    {
+        string instance = set[i].Instance!;
+        if (string.Equals(ctx.Instance, instance, StringComparison.Ordinal)) return true;
+        for (int j = 0; j < i; j++)
+        {
+            if (string.Equals(set[j].Instance, instance, StringComparison.Ordinal)) return true;
+        }
+        return false;
     }
 
     private int Stateless(MessageContext ctx, string? forcedDestination)
@@ -137,7 +168,8 @@ public sealed partial class TransactionLayer
     }
 
     // caller holds tx.Gate. One client transaction: build, send, arm the timers. 1 or a negative error.
-    private int AddBranch(Transaction tx, MessageContext ctx, SipMessage baseMsg, string? uri, string? dst, ListenEndpoint? socket, string? path)
+    private int AddBranch(Transaction tx, MessageContext ctx, SipMessage baseMsg, string? uri, string? dst, ListenEndpoint? socket, string? path,
+        string? ruid = null, string? instance = null)
     {
         if (tx.BranchCount >= Settings.MaxBranches) return Fail(ctx, -2, 500, "Too many branches");
         var msg = baseMsg;
@@ -186,6 +218,8 @@ public sealed partial class TransactionLayer
         b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
         if (branchBuffer is not null) TmBuffers.Return(branchBuffer); // msg is not used past here
         b.DestinationUri = dst;
+        b.Ruid = ruid;
+        b.Instance = instance;
         b.Protocol = hop.Protocol;
         b.Destination = hop.Destination;
         b.Local = hop.Local;

@@ -17,6 +17,10 @@ namespace Osprey.Modules.Tm;
 /// <param name="Body">Message body, or null (a body needs Content-Type among the headers).</param>
 public sealed record LocalRequest(string Method, string RequestUri, string? NextHop, ListenEndpoint? Socket, string Headers, string? Body);
 
+/// <summary>The final reply to a local request: status, reason phrase, and the reply's header lines and
+/// body as received (empty for a reply generated here, e.g. 408 when nothing answered).</summary>
+public sealed record LocalRequestResult(int Status, string Reason, string Headers);
+
 public sealed partial class TransactionLayer
 {
     private static long s_localCounter;
@@ -26,7 +30,11 @@ public sealed partial class TransactionLayer
     /// retransmissions and timers as for a relayed request; replies end at this server. An INVITE's 2xx
     /// is acknowledged here (RFC 3261 §13.2.2.4). Returns null when sent, else why not (a user error).
     /// </summary>
-    public string? StartLocalRequest(LocalRequest req, out Transaction? started)
+    public string? StartLocalRequest(LocalRequest req, out Transaction? started) => StartLocalRequest(req, null, out started);
+
+    /// <summary>As <see cref="StartLocalRequest(LocalRequest, out Transaction?)"/>; <paramref name="final"/>
+    /// is completed with the final reply.</summary>
+    public string? StartLocalRequest(LocalRequest req, TaskCompletionSource<LocalRequestResult>? final, out Transaction? started)
     {
         started = null;
         if (!HasHeader(req.Headers, "From", "f") || !HasHeader(req.Headers, "To", "t")) return "the headers must include From and To";
@@ -73,6 +81,7 @@ public sealed partial class TransactionLayer
             Source = local.Bind,
             Local = local,
             LocalUac = true,
+            LocalFinal = final,
             NoisyCtimer = true,
         };
         _ = msg.RequestUri;
@@ -106,6 +115,7 @@ public sealed partial class TransactionLayer
         Stats.CountFinal(status);
         tx.UasState = UasState.Finished;
         SetWait(tx, Settings.WtTimer);
+        tx.LocalFinal?.TrySetResult(new LocalRequestResult(status, Encoding.UTF8.GetString(reason), ""));
         NotifyLocalReply(tx, ctx, status, reason);
         return true;
     }

@@ -74,7 +74,7 @@ public class LookupTests
         f.Save(SipHarness.Register("carol", ["<sip:carol@192.0.2.5>"], callId: "c@x"));
         Assert.Equal(1, f.Sip.Run(SipHarness.Invite("sip:bob@example.com"), ctx =>
         {
-            Osprey.Modules.Registrar.DestinationSetSlot.Add(ctx, new("sip:carol@example.com", null, null, -1, null, "", null, 0));
+            ctx.Branches.Add("sip:carol@example.com");
             return f.Reg.LookupBranches(ctx, "location");
         }));
         Assert.Equal("sip:bob@192.0.2.1", f.Sip.Ruri);

@@ -33,7 +33,7 @@ internal sealed class SipHarness : ISipSender, IMessageRouter
     public int Ret { get; private set; }
     public string? Ruri { get; private set; }
     public string? Du { get; private set; }
-    public List<ContactBranch> Branches { get; } = [];
+    public List<Destination> Branches { get; } = [];
     public string? FirstPath { get; private set; }
     public ListenEndpoint? SendSocket { get; private set; }
 
@@ -49,8 +49,8 @@ internal sealed class SipHarness : ISipSender, IMessageRouter
         Ruri = ctx.NewRequestUri;
         Du = ctx.DestinationUri;
         Branches.Clear();
-        Branches.AddRange(DestinationSetSlot.Branches(ctx));
-        FirstPath = DestinationSetSlot.FirstBranchPath(ctx);
+        for (int i = 0; i < ctx.Branches.Count; i++) Branches.Add(ctx.Branches[i]);
+        FirstPath = ctx.PathVector;
         SendSocket = ctx.SendSocket;
     }
 

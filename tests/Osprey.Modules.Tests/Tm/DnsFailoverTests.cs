@@ -78,11 +78,24 @@ public sealed class DnsFailoverTests : IDisposable
         AssertInvites(proxy, a: 1, b: 0, failovers: 0);
     }
 
-    private Task<Proxy> Setup(int aStatus, int bStatus, bool failover, bool blocklist, int frTimer = 5000)
+    [Theory]
+    [InlineData("t_set_disable_failover")]
+    [InlineData("t_relay_to flag 0x04")]
+    public async Task Failover_turned_off_for_one_transaction_sends_the_503_upstream_as_500(string how)
+    {
+        await using var proxy = await Setup(aStatus: 503, bStatus: 200, failover: true, blocklist: false,
+            relay: how == "t_relay_to flag 0x04"
+                ? (tm, ctx) => tm.TRelayTo(ctx, "0x04")
+                : (tm, ctx) => tm.TSetDisableFailover(ctx, 1) > 0 ? tm.TRelay(ctx) : -1);
+        Assert.Equal(500, _uac.Call(proxy.Port, "call-5"));
+        AssertInvites(proxy, a: 1, b: 0, failovers: 0);
+    }
+
+    private Task<Proxy> Setup(int aStatus, int bStatus, bool failover, bool blocklist, int frTimer = 5000, Func<TmModule, MessageContext, int>? relay = null)
     {
         _a.Status = aStatus;
         _b.Status = bStatus;
-        return Proxy.StartAsync(_dns, failover, blocklist, frTimer);
+        return Proxy.StartAsync(_dns, failover, blocklist, frTimer, relay);
     }
 
     private void AssertInvites(Proxy proxy, int a, int b, int failovers)
@@ -101,22 +114,22 @@ public sealed class DnsFailoverTests : IDisposable
         public TmModule Tm { get; private set; } = null!;
         public int Port { get; private set; }
 
-        public static async Task<Proxy> StartAsync(DnsmasqServer dns, bool failover, bool blocklist, int frTimer = 5000)
+        public static async Task<Proxy> StartAsync(DnsmasqServer dns, bool failover, bool blocklist, int frTimer = 5000, Func<TmModule, MessageContext, int>? relay = null)
         {
             var p = new Proxy();
-            p.Start(dns, failover, blocklist, frTimer);
+            p.Start(dns, failover, blocklist, frTimer, relay);
             await Task.Yield();
             return p;
         }
 
-        private void Start(DnsmasqServer dns, bool failover, bool blocklist, int frTimer)
+        private void Start(DnsmasqServer dns, bool failover, bool blocklist, int frTimer, Func<TmModule, MessageContext, int>? relay)
         {
             Port = Osprey.Testing.TestPorts.Next();
             var options = new DnsOptions { NameServers = [dns.EndPoint], UseDnsFailover = failover, UseDstBlocklist = blocklist, TryIpv6 = false, QueryTimeout = TimeSpan.FromSeconds(2) };
             Server = new SipServer(new CoreSettings { Dns = options }, new DefaultRouter());
             Tm = new TmModule { Server = Server, FrTimer = frTimer, FrInvTimer = frTimer, RetrTimer1 = 500, WtTimer = 1000, Blst503 = blocklist ? 1 : 0 };
             Assert.Null(Tm.Init());
-            Server.SetRouter(new RelayRouter(Tm));
+            Server.SetRouter(new RelayRouter(Tm, relay ?? ((tm, ctx) => tm.TRelay(ctx))));
             var transport = new TransportOptions();
             transport.Listen.Add(new ListenEndpoint(SipProtocol.Udp, new IPEndPoint(IPAddress.Loopback, Port)));
             _host = new TransportHost(transport);
@@ -131,7 +144,7 @@ public sealed class DnsFailoverTests : IDisposable
         }
     }
 
-    private sealed class RelayRouter(TmModule tm) : IMessageRouter
+    private sealed class RelayRouter(TmModule tm, Func<TmModule, MessageContext, int> relay) : IMessageRouter
     {
         public void OnRequest(MessageContext ctx)
         {
@@ -142,7 +155,7 @@ public sealed class DnsFailoverTests : IDisposable
             }
             if (tm.TCheckTrans(ctx) == 0) return;
             ctx.DestinationUri = "sip:failover.test";
-            tm.TRelay(ctx);
+            relay(tm, ctx);
         }
 
         public bool OnReply(MessageContext ctx) => true;
