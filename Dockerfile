@@ -11,6 +11,8 @@ COPY --from=build /out/osprey /opt/osprey
 COPY --from=build /out/ospreyctl /opt/ospreyctl
 RUN ln -s /opt/osprey/osprey /usr/local/bin/osprey && ln -s /opt/ospreyctl/ospreyctl /usr/local/bin/ospreyctl
 EXPOSE 5060/udp 5060/tcp
+# shorter GC pauses under call load, as packaging/osprey.service (bench/RESULTS.md)
+ENV DOTNET_GCgen0size=0x400000
 # The embedded default configuration keeps its SQLite database (users, registrations) here:
 #   docker exec <container> ospreyctl add alice secret
 VOLUME /var/lib/osprey

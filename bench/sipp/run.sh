@@ -20,7 +20,8 @@
 # options
 #   --pairs N          Kamailio/Osprey pairs (default 3)
 #   --kamailio MODE    default: Kamailio's own settings (q_malloc, its UDP receive buffer);
-#                      tuned: -x tlsf -b 4194304, and Osprey also gets -b 4194304
+#                      tuned: -x tlsf -b 4194304; Osprey gets -b 4194304 and DOTNET_GCgen0size=0x400000
+#                      as packaging/osprey.service runs it
 #   --workers N        Kamailio children / Osprey receive loops (default 2)
 #   --step S           seconds per rate step (default 10)
 #   --latency-step S   seconds of the latency step at 50% of Kamailio's maximum (default 15)

@@ -26,7 +26,8 @@ server_command() {
 	osprey)
 		SERVER_CMD=("$BUILD_DIR/osprey/osprey" -f "$CFG" -n "$WORKERS" -l "udp:$HOST:$PORT" -A "$db_define")
 		[ "$AUTH" = 1 ] && SERVER_CMD+=(-A WITH_AUTH)
-		[ "$MODE" = tuned ] && SERVER_CMD+=(-b "$TUNED_RCVBUF")
+		# tuned as packaging/osprey.service runs it: a 4 MB gen0 budget (smaller, more frequent GC pauses)
+		[ "$MODE" = tuned ] && SERVER_CMD=(env DOTNET_GCgen0size=0x400000 "${SERVER_CMD[@]}" -b "$TUNED_RCVBUF")
 		;;
 	floor)
 		SERVER_CMD=("$BUILD_DIR/udp-floor/udp-floor" -l "$HOST:$PORT" -n "$WORKERS")
