@@ -54,7 +54,7 @@ report() {
 	local cores_note="servers on CPU $SERVER_CPUS, SIPp on CPU $SIPP_CPUS"
 	[ "$PIN" = 1 ] || cores_note="unpinned"
 	local settings="Kamailio's default settings (q_malloc, its own UDP receive buffer); Osprey's defaults"
-	[ "$MODE" = tuned ] && settings="tuned: Kamailio with \`-x tlsf -b $TUNED_RCVBUF\`, Osprey with \`-b $TUNED_RCVBUF\`"
+	[ "$MODE" = tuned ] && settings="tuned: Kamailio with \`-x tlsf -b $TUNED_RCVBUF\`, Osprey with \`-b $TUNED_RCVBUF\` and \`DOTNET_GCgen0size=0x400000\`"
 	echo "### SIPp: $(scenario_title)"
 	echo
 	echo "$DATE, \`bench/sipp/run.sh $SCENARIO${ARGS_GIVEN:+ $ARGS_GIVEN}\`"
