@@ -35,11 +35,7 @@ public class DefaultConfigCallTests
             string target = "127.0.0.1:" + osprey.Port.ToString(CultureInfo.InvariantCulture);
             int uasPort = OspreyProcess.FreePort(), regPort = OspreyProcess.FreePort(), uacPort = OspreyProcess.FreePort();
             string P(int p) => p.ToString(CultureInfo.InvariantCulture);
-            using (var reg = Sipp.Start(dir, "-sf", Sipp.Scenario("register-callee.xml"), "-s", "callee", "-key", "contact_port", P(uasPort),
-                       "-i", "127.0.0.1", "-p", P(regPort), "-m", "1", "-timeout", "15s", target))
-            {
-                Assert.True(reg.Wait(TimeSpan.FromSeconds(30)) == 0, "REGISTER failed: " + reg.Errors + osprey.Log);
-            }
+            RegisterCallee(osprey, dir, target, uasPort, regPort);
             string uasDir = Directory.CreateDirectory(Path.Combine(dir, "uas")).FullName;
             string uacDir = Directory.CreateDirectory(Path.Combine(dir, "uac")).FullName;
             using var uas = Sipp.Start(uasDir, "-sf", Sipp.Scenario("call-uas-lossy.xml"), "-i", "127.0.0.1", "-p", P(uasPort), "-lost", "10",
@@ -90,6 +86,15 @@ public class DefaultConfigCallTests
         return sb.ToString();
     }
 
+    // the callee (user "callee", contact on contactPort) registers through the config's REGISTRAR route
+    private static void RegisterCallee(OspreyProcess osprey, string dir, string target, int contactPort, int fromPort)
+    {
+        string P(int p) => p.ToString(CultureInfo.InvariantCulture);
+        using var reg = Sipp.Start(dir, "-sf", Sipp.Scenario("register-callee.xml"), "-s", "callee", "-key", "contact_port", P(contactPort),
+            "-i", "127.0.0.1", "-p", P(fromPort), "-m", "1", "-timeout", "15s", target);
+        Assert.True(reg.Wait(TimeSpan.FromSeconds(30)) == 0, "REGISTER failed: " + reg.Errors + osprey.Log);
+    }
+
     private static void RegisterAndCall(OspreyProcess osprey)
     {
         var dir = Directory.CreateTempSubdirectory("osprey-call-").FullName;
@@ -100,11 +105,7 @@ public class DefaultConfigCallTests
             string P(int p) => p.ToString(CultureInfo.InvariantCulture);
 
             // the callee registers through the config's REGISTRAR route (usrloc in memory)
-            using (var reg = Sipp.Start(dir, "-sf", Sipp.Scenario("register-callee.xml"), "-s", "callee", "-key", "contact_port", P(uasPort),
-                       "-i", "127.0.0.1", "-p", P(regPort), "-m", "1", "-timeout", "15s", target))
-            {
-                Assert.True(reg.Wait(TimeSpan.FromSeconds(30)) == 0, "REGISTER failed: " + reg.Errors + osprey.Log);
-            }
+            RegisterCallee(osprey, dir, target, uasPort, regPort);
             using var uas = Sipp.Start(dir, "-sf", Sipp.Scenario("call-uas.xml"), "-i", "127.0.0.1", "-p", P(uasPort), "-timeout", "60s");
             Thread.Sleep(500);
             using var uac = Sipp.Start(dir, "-sf", Sipp.Scenario("call-uac.xml"), "-s", "callee", "-i", "127.0.0.1", "-p", P(uacPort),
