@@ -130,13 +130,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM HUP
 
-SERVER_PIN=() SIPP_RUN=()
-if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c "$SERVER_CPUS"); SIPP_RUN=(taskset -c "$SIPP_CPUS"); fi
-
-mkdir -p "$BUILD_DIR"
-if command -v gcc > /dev/null && gcc -O2 -shared -fPIC -o "$BUILD_DIR/sipp-fine-clock.so" "$REPO/bench/sipp/tools/sipp-fine-clock.c" -ldl 2> /dev/null; then
-	SIPP_RUN=(env "LD_PRELOAD=$BUILD_DIR/sipp-fine-clock.so" "${SIPP_RUN[@]}")
-fi
+setup_runners
 publish src/Osprey.Server osprey
 
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }

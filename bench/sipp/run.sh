@@ -160,9 +160,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM HUP
 
-SERVER_PIN=() SIPP_RUN=()
-if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c "$SERVER_CPUS"); SIPP_RUN=(taskset -c "$SIPP_CPUS"); fi
-
 # ---------------------------------------------------------------- set-up
 mkdir -p "$BUILD_DIR"
 machine_info > "$OUT/machine.env"
@@ -171,11 +168,7 @@ say "$SCENARIO: ${#SERVERS[@]} server(s), $PAIRS pair(s), Kamailio $MODE, $WORKE
 say "machine: $CPU_MODEL, $CPUS CPUs, Linux $KERNEL; load average $LOAD_AT_START"
 [ "$LOAD_HIGH" = 1 ] && load_warning >&2
 
-if command -v gcc > /dev/null; then
-	gcc -O2 -shared -fPIC -o "$BUILD_DIR/sipp-fine-clock.so" "$HERE/tools/sipp-fine-clock.c" -ldl 2> "$BUILD_DIR/sipp-fine-clock.log" &&
-		SIPP_RUN=(env "LD_PRELOAD=$BUILD_DIR/sipp-fine-clock.so" "${SIPP_RUN[@]}")
-fi
-[ "${SIPP_RUN[0]:-}" = env ] || say "note: tools/sipp-fine-clock.c could not be built (is gcc installed?): response times have the kernel tick's resolution (4 ms at HZ=250)"
+setup_runners
 
 for s in "${SERVERS[@]}"; do
 	case $s in

@@ -106,3 +106,17 @@ stop_uas() {
 }
 
 port_in_use() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
+
+# SERVER_PIN and SIPP_RUN, the command prefixes of the server and of SIPp: taskset when PIN=1, and SIPp
+# with tools/sipp-fine-clock.c preloaded when gcc can build it (microsecond response times). Needs
+# BUILD_DIR, PIN, SERVER_CPUS, SIPP_CPUS.
+setup_runners() {
+	SERVER_PIN=() SIPP_RUN=()
+	if [ "$PIN" = 1 ]; then SERVER_PIN=(taskset -c "$SERVER_CPUS"); SIPP_RUN=(taskset -c "$SIPP_CPUS"); fi
+	mkdir -p "$BUILD_DIR"
+	if command -v gcc > /dev/null; then
+		gcc -O2 -shared -fPIC -o "$BUILD_DIR/sipp-fine-clock.so" "$(dirname "${BASH_SOURCE[0]}")/../tools/sipp-fine-clock.c" -ldl \
+			2> "$BUILD_DIR/sipp-fine-clock.log" && SIPP_RUN=(env "LD_PRELOAD=$BUILD_DIR/sipp-fine-clock.so" "${SIPP_RUN[@]}")
+	fi
+	[ "${SIPP_RUN[0]:-}" = env ] || say "note: tools/sipp-fine-clock.c could not be built (is gcc installed?): response times have the kernel tick's resolution (4 ms at HZ=250)"
+}
