@@ -19,6 +19,8 @@ public sealed class SipServer : IInboundHandler, IDisposable
 {
     // One context per receiving thread (and server), reused for every message.
     [ThreadStatic] private static MessageContext? t_context;
+    // The message object parsed last on this thread, parsed into again unless somebody kept it (Detach).
+    [ThreadStatic] private static SipMessage? t_spare;
     private IMessageRouter _router;
     private ISipSender? _sender;
     private IReadOnlyList<ListenEndpoint> _listeners = [];
@@ -118,7 +120,7 @@ public sealed class SipServer : IInboundHandler, IDisposable
         var framing = inbound.Protocol.IsReliable() ? Framing.Stream : Framing.Datagram;
         var data = inbound.Data;
         bool oversize = (inbound.Flags & InboundFlags.Oversize) != 0 || data.Length > Settings.MaxMessageSize;
-        var msg = SipMessage.Parse(data, framing, out var err);
+        var msg = SipMessage.ParseReusing(t_spare, data, framing, out var err);
         if (msg is null)
         {
             // only CRLFs: a keep-alive (RFC 5626 §4.4.1 on UDP, stray bytes), not an error
@@ -127,6 +129,7 @@ public sealed class SipServer : IInboundHandler, IDisposable
         if (msg.IsRequest) Stats.CountRequest(msg.MethodText);
         else Stats.CountReply(msg.StatusCode, msg.CSeq.MethodRange.Of(msg.Span));
 
+        t_spare = msg;
         var ctx = t_context;
         if (ctx is null || ctx.Server != this) t_context = ctx = new MessageContext(this);
         ctx.Reset(msg, inbound);

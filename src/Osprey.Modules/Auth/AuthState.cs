@@ -11,7 +11,7 @@ internal sealed class AuthState
 {
     private static readonly ConditionalWeakTable<MessageContext, AuthState> s_states = new();
 
-    private SipMessage? _owner;
+    private long _owner; // the message's Serial
     public bool Stale;
     public int AuthorizedHeader = -1;
     public Dictionary<string, string?>? Loaded;
@@ -19,9 +19,9 @@ internal sealed class AuthState
     public static AuthState Of(MessageContext ctx)
     {
         var s = s_states.GetOrCreateValue(ctx);
-        if (!ReferenceEquals(s._owner, ctx.Message))
+        if (s._owner != ctx.Message.Serial)
         {
-            s._owner = ctx.Message;
+            s._owner = ctx.Message.Serial;
             s.Stale = false;
             s.AuthorizedHeader = -1;
             s.Loaded?.Clear();

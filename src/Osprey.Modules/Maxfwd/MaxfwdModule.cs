@@ -10,7 +10,7 @@ namespace Osprey.Modules.Maxfwd;
 public sealed class MaxfwdModule : ModuleBase
 {
     // the value this message leaves with, once processed (is_maxfwd_lt sees the new value)
-    [ThreadStatic] private static SipMessage? t_message;
+    [ThreadStatic] private static long t_message; // the message's Serial
     [ThreadStatic] private static int t_value;
 
     /// <summary>max_limit: a received value above it is lowered to it (0 = no limit).</summary>
@@ -26,7 +26,7 @@ public sealed class MaxfwdModule : ModuleBase
     {
         var msg = ctx.Message;
         if (!msg.IsRequest || maxValue is < 0 or > 255) return -2;
-        if (ReferenceEquals(t_message, msg)) return t_value > 0 || !msg.Has(HeaderId.MaxForwards) ? 1 : -1;
+        if (t_message == msg.Serial) return t_value > 0 || !msg.Has(HeaderId.MaxForwards) ? 1 : -1;
         int i = msg.IndexOf(HeaderId.MaxForwards);
         Span<byte> num = stackalloc byte[16];
         if (i < 0)
@@ -60,7 +60,7 @@ public sealed class MaxfwdModule : ModuleBase
     {
         var msg = ctx.Message;
         int v;
-        if (ReferenceEquals(t_message, msg)) v = t_value;
+        if (t_message == msg.Serial) v = t_value;
         else if (!msg.Has(HeaderId.MaxForwards)) return -2;
         else v = msg.MaxForwards;
         if (v < 0) return -3;
@@ -69,7 +69,7 @@ public sealed class MaxfwdModule : ModuleBase
 
     private static void Remember(SipMessage msg, int value)
     {
-        t_message = msg;
+        t_message = msg.Serial;
         t_value = value;
     }
 }

@@ -16,16 +16,16 @@ internal static class ReceivedSlot
 
     private sealed class Slot
     {
-        public SipMessage? Owner;
+        public long Owner; // the message's Serial
         public string? Received;
     }
 
     private static Slot For(MessageContext ctx)
     {
         var s = s_slots.GetOrCreateValue(ctx);
-        if (!ReferenceEquals(s.Owner, ctx.Message))
+        if (s.Owner != ctx.Message.Serial)
         {
-            s.Owner = ctx.Message;
+            s.Owner = ctx.Message.Serial;
             s.Received = null;
         }
         return s;

@@ -640,20 +640,20 @@ internal static class PendingReply
 
     private sealed class Holder
     {
-        public SipMessage? Owner;
+        public long Owner; // the message's Serial
         public byte[]? Headers;
     }
 
     public static void Set(MessageContext ctx, byte[] headers)
     {
         var h = s_h.GetOrCreateValue(ctx);
-        h.Owner = ctx.Message;
+        h.Owner = ctx.Message.Serial;
         h.Headers = headers;
     }
 
     public static byte[]? Take(MessageContext ctx)
     {
-        if (!s_h.TryGetValue(ctx, out var h) || !ReferenceEquals(h.Owner, ctx.Message)) return null;
+        if (!s_h.TryGetValue(ctx, out var h) || h.Owner != ctx.Message.Serial) return null;
         var r = h.Headers;
         h.Headers = null;
         return r;

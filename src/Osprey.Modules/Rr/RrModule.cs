@@ -22,7 +22,7 @@ public sealed class RrModule : ModuleBase
     /// <summary>Per message: the parameters of our Route (loose_route) and the rr parameters added so far.</summary>
     private sealed class State
     {
-        public SipMessage? Message;
+        public long Message; // the message's Serial
         public string? RouteParams;
         public string? AddedParams;
         public bool Recorded;
@@ -37,9 +37,9 @@ public sealed class RrModule : ModuleBase
     private static State For(SipMessage msg)
     {
         var s = t_state ??= new State();
-        if (!ReferenceEquals(s.Message, msg))
+        if (s.Message != msg.Serial)
         {
-            s.Message = msg;
+            s.Message = msg.Serial;
             s.RouteParams = s.AddedParams = null;
             s.Recorded = false;
         }
@@ -213,7 +213,7 @@ public sealed class RrModule : ModuleBase
     public int IsDirection(MessageContext ctx, string direction)
     {
         var st = t_state;
-        if (st is null || !ReferenceEquals(st.Message, ctx.Message) || st.RouteParams is null) return -1;
+        if (st is null || st.Message != ctx.Message.Serial || st.RouteParams is null) return -1;
         if (!Sip.Uri.Params.TryGet(Encoding.UTF8.GetBytes(st.RouteParams), "ftag"u8, out var ftag)) return -1;
         bool downstream = ftag.SequenceEqual(ctx.Message.From.Tag);
         return direction switch
@@ -229,7 +229,7 @@ public sealed class RrModule : ModuleBase
     public int CheckRouteParam(MessageContext ctx, string pattern)
     {
         var st = t_state;
-        if (st is null || !ReferenceEquals(st.Message, ctx.Message) || st.RouteParams is null) return -1;
+        if (st is null || st.Message != ctx.Message.Serial || st.RouteParams is null) return -1;
         var re = _patterns.GetOrAdd(pattern, static p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking));
         return re.IsMatch(st.RouteParams) ? 1 : -1;
     }

@@ -16,7 +16,7 @@ namespace Osprey.Modules.Sanity;
 public sealed class Sanity : ModuleBase
 {
     // The failure of the last check on this thread, for sanity_reply(); tied to the message it was for.
-    [ThreadStatic] private static object? t_failedMessage;
+    [ThreadStatic] private static long t_failedMessage; // Serial
     [ThreadStatic] private static SanityFailure t_failure;
 
     private byte[][] _proxyRequire = [];
@@ -69,7 +69,7 @@ public sealed class Sanity : ModuleBase
         if (!f.Failed) return 1;
         if (_failed is not null) _failed.Increment();
         else Interlocked.Increment(ref _localFailed);
-        t_failedMessage = ctx.Message;
+        t_failedMessage = ctx.Message.Serial;
         t_failure = f;
         if (NoReply == 0) SendReply(ctx, f);
         return Autodrop != 0 ? 0 : -1;
@@ -80,7 +80,7 @@ public sealed class Sanity : ModuleBase
     [Function("sanity_reply", RouteTypes.Request)]
     public int SanityReply(MessageContext ctx)
     {
-        if (!ReferenceEquals(t_failedMessage, ctx.Message) || !t_failure.Failed) return -1;
+        if (t_failedMessage != ctx.Message.Serial || !t_failure.Failed) return -1;
         return SendReply(ctx, t_failure) ? 1 : -1;
     }
 

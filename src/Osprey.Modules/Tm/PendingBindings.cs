@@ -12,7 +12,7 @@ internal sealed class PendingBindings
 {
     [ThreadStatic] private static PendingBindings? t_pending;
 
-    private SipMessage? _message;
+    private long _message; // the message's Serial
     public string? OnFailure, OnReply, OnBranch, OnBranchFailure;
     public int FrMs, FrInvMs;
     public List<Destination>? Contacts, ContactFlows;
@@ -23,9 +23,9 @@ internal sealed class PendingBindings
     public static PendingBindings For(MessageContext ctx)
     {
         var p = t_pending ??= new PendingBindings();
-        if (!ReferenceEquals(p._message, ctx.Message))
+        if (p._message != ctx.Message.Serial)
         {
-            p._message = ctx.Message;
+            p._message = ctx.Message.Serial;
             p.OnFailure = p.OnReply = p.OnBranch = p.OnBranchFailure = null;
             p.FrMs = p.FrInvMs = 0;
             p.Contacts = p.ContactFlows = null;
@@ -39,7 +39,7 @@ internal sealed class PendingBindings
     public static PendingBindings? Peek(MessageContext ctx)
     {
         var p = t_pending;
-        return p is not null && ReferenceEquals(p._message, ctx.Message) ? p : null;
+        return p is not null && p._message == ctx.Message.Serial ? p : null;
     }
 
     public void MoveTo(Transaction tx)
@@ -54,6 +54,6 @@ internal sealed class PendingBindings
         if (ContactFlows is not null) tx.ContactFlows = ContactFlows;
         if (DisableFailover >= 0) tx.DisableFailover = DisableFailover != 0;
         if (DropRepliesMode >= 0) tx.DropRepliesMode = DropRepliesMode;
-        _message = null;
+        _message = 0;
     }
 }

@@ -6,7 +6,7 @@ namespace Osprey.Modules.Tm;
 
 public sealed partial class TransactionLayer
 {
-    [ThreadStatic] private static SipMessage? t_lastE2eAck;
+    [ThreadStatic] private static long t_lastE2eAck; // Serial
 
     /// <summary>Observers of transaction events (acc). Empty by default: nothing is built for them then.</summary>
     public TmCallbacks Callbacks { get; set; } = new();
@@ -56,9 +56,9 @@ public sealed partial class TransactionLayer
         var msg = ackCtx.Message;
         var invite = Table.FindInviteOf2xxAck(msg);
         if (invite is null) return false;
-        if (Callbacks.Any && !ReferenceEquals(t_lastE2eAck, msg))
+        if (Callbacks.Any && t_lastE2eAck != msg.Serial)
         {
-            t_lastE2eAck = msg;
+            t_lastE2eAck = msg.Serial;
             lock (invite.Gate) Callbacks.E2eAck(invite, ackCtx);
         }
         return true;

@@ -27,6 +27,13 @@ internal struct HeaderTable
         Count++;
     }
 
+    /// <summary>Empties the table for the next message (the spill array is kept).</summary>
+    public void Clear()
+    {
+        _first = default;
+        Count = 0;
+    }
+
     /// <summary>Replaces the last entry (used to extend it over folded lines).</summary>
     public void ReplaceLast(in HeaderEntry e)
     {

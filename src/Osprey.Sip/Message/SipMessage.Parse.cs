@@ -27,11 +27,44 @@ public sealed partial class SipMessage
     /// Returns the message when the start line could be read, even if a later step failed, so a server
     /// can still answer a malformed request with the status in <paramref name="error"/>.
     /// </summary>
-    public static SipMessage? Parse(ReadOnlyMemory<byte> data, Framing framing, out ParseError error)
+    public static SipMessage? Parse(ReadOnlyMemory<byte> data, Framing framing, out ParseError error) =>
+        ParseReusing(null, data, framing, out error);
+
+    /// <summary>
+    /// Like <see cref="Parse"/>, into <paramref name="spare"/> when it was not kept (<see cref="IsKept"/>):
+    /// a receive loop hands back the message it parsed last, so a message nobody detached costs no
+    /// allocation. The spare's previous contents are gone; its <see cref="Serial"/> changes, which is
+    /// how per-message state keyed on the object tells the two apart.
+    /// </summary>
+    public static SipMessage? ParseReusing(SipMessage? spare, ReadOnlyMemory<byte> data, Framing framing, out ParseError error)
     {
-        var m = new SipMessage();
+        SipMessage m;
+        if (spare is null || spare.IsKept) m = new SipMessage();
+        else
+        {
+            m = spare;
+            m.Clear();
+        }
         error = m.ParseInto(data, framing);
         return error.Kind is ParseErrorKind.Empty ? null : m;
+    }
+
+    private void Clear()
+    {
+        Headers.Clear();
+        IsRequest = false;
+        Method = default;
+        MethodRange = default;
+        RequestUriRange = default;
+        StatusCode = 0;
+        ReasonRange = default;
+        HeadersStart = 0;
+        HeadersEnd = 0;
+        BodyStart = 0;
+        MissingEmptyLine = false;
+        BodyLength = 0;
+        ContentLength = -1;
+        _parsed = Parsed.None;
     }
 
     /// <summary>Convenience for tests and tools: parse and validate.</summary>
@@ -46,6 +79,7 @@ public sealed partial class SipMessage
     private ParseError ParseInto(ReadOnlyMemory<byte> data, Framing framing)
     {
         _buffer = data;
+        Serial = Interlocked.Increment(ref s_serial);
         var s = data.Span;
         int pos = 0;
         // RFC 3261 §7.5: empty lines before the start line are ignored.

@@ -17,12 +17,22 @@ public enum Framing : byte
 /// <summary>
 /// A received SIP request or reply: the bytes, the start line, an index of every header, and typed
 /// views parsed on first use and cached (ARCHITECTURE.md "Parser"). The buffer is not copied; call
-/// <see cref="Detach"/> before keeping the message beyond the receive callback.
+/// <see cref="Detach"/> before keeping the message (or the object) beyond the receive callback: an
+/// undetached message object may be reused for the next message received on the same thread.
 /// </summary>
 public sealed partial class SipMessage
 {
+    private static long s_serial;
     private ReadOnlyMemory<byte> _buffer;
     internal HeaderTable Headers;
+
+    /// <summary>Unique per parse: a message object reused by a receive loop (<see cref="ParseReusing"/>)
+    /// gets a new serial for each message it holds. State kept per message is keyed on (object, serial).</summary>
+    public long Serial { get; private set; }
+
+    /// <summary>The message was detached (<see cref="Detach"/>, <see cref="DetachInto"/>): somebody keeps
+    /// it beyond the receive callback, so a receive loop must not parse the next message into it.</summary>
+    public bool IsKept { get; private set; }
 
     // Start line
     public bool IsRequest { get; private set; }
@@ -134,6 +144,7 @@ public sealed partial class SipMessage
     {
         var copy = _buffer[..Length].ToArray();
         _buffer = copy;
+        IsKept = true;
         InvalidateViews();
     }
 
@@ -144,6 +155,7 @@ public sealed partial class SipMessage
         int n = Length;
         _buffer.Span[..n].CopyTo(buffer);
         _buffer = buffer.AsMemory(0, n);
+        IsKept = true;
         InvalidateViews();
     }
 
