@@ -27,17 +27,20 @@ public sealed class XavpItem
 /// </summary>
 public sealed class XavpStore
 {
-    private readonly List<XavpItem> _items = [];
+    private static readonly List<XavpItem> s_none = [];
+    private List<XavpItem>? _list; // created on the first push (most stores stay empty)
 
-    public void Clear() => _items.Clear();
+    private List<XavpItem> Items => _list ?? s_none;
+
+    public void Clear() => _list?.Clear();
 
     /// <summary>The item at <paramref name="index"/> of the root's stack (0 newest), or null.</summary>
     public XavpItem? Get(string root, int index = 0)
     {
         if (index < 0) return null;
-        for (int i = _items.Count - 1; i >= 0; i--)
+        for (int i = Items.Count - 1; i >= 0; i--)
         {
-            if (string.Equals(_items[i].Name, root, StringComparison.Ordinal) && index-- == 0) return _items[i];
+            if (string.Equals(Items[i].Name, root, StringComparison.Ordinal) && index-- == 0) return Items[i];
         }
         return null;
     }
@@ -45,7 +48,7 @@ public sealed class XavpStore
     public int CountOf(string root)
     {
         int n = 0;
-        foreach (var x in _items)
+        foreach (var x in Items)
         {
             if (string.Equals(x.Name, root, StringComparison.Ordinal)) n++;
         }
@@ -56,14 +59,17 @@ public sealed class XavpStore
     public XavpItem Push(string root)
     {
         var item = new XavpItem(root);
-        _items.Add(item);
+        (_list ??= []).Add(item);
         return item;
     }
 
-    public void Remove(XavpItem item) => _items.Remove(item);
+    public void Remove(XavpItem item) => _list?.Remove(item);
 
     /// <summary>Appends every item of this store to <paramref name="other"/> (the items are shared, not cloned).</summary>
-    public void CopyTo(XavpStore other) => other._items.AddRange(_items);
+    public void CopyTo(XavpStore other)
+    {
+        if (_list is { Count: > 0 }) (other._list ??= []).AddRange(_list);
+    }
 
-    public void RemoveAll(string root) => _items.RemoveAll(x => string.Equals(x.Name, root, StringComparison.Ordinal));
+    public void RemoveAll(string root) => _list?.RemoveAll(x => string.Equals(x.Name, root, StringComparison.Ordinal));
 }

@@ -25,14 +25,14 @@ public sealed partial class Acc
             {
                 if (acc.EarlyMedia == 0 || reply.Status == 100 || !reply.HasBody || !IsSet(requestCtx, acc.LogFlag)) return;
                 if (requestCtx.Message.Method == SipMethod.Cancel && acc.ReportCancels == 0) return;
-                acc.Write(AccEvent.Answered, requestCtx, Code(reply.Status), reply.Reason, reply.ToTag);
+                acc.Write(AccEvent.Answered, requestCtx, Code(reply.Status), reply.Reason, reply.ToTag.Span);
                 return;
             }
-            acc.AccountTransaction(requestCtx, reply.Status, reply.Reason, reply.ToTag, reply.Local);
+            acc.AccountTransaction(requestCtx, reply.Status, reply.Reason, reply.ToTag.Span, reply.Local);
         }
 
         public void OnFailure(Transaction tx, MessageContext requestCtx, in TmReplyInfo reply)
-            => acc.AccountMissed(requestCtx, reply.Status, reply.Reason, reply.ToTag, reply.Local);
+            => acc.AccountMissed(requestCtx, reply.Status, reply.Reason, reply.ToTag.Span, reply.Local);
 
         public void E2eAck(Transaction invite, MessageContext ackCtx)
         {

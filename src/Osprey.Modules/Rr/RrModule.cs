@@ -151,7 +151,7 @@ public sealed class RrModule : ModuleBase
         if (elems.Count == 0) return -1;
         var myself = Server.Myself;
         int first = 0, last = elems.Count - 1;
-        var removed = new bool[elems.Count];
+        var removed = Removed(elems.Count);
         ref readonly var ruri = ref msg.RequestUri;
         if (ruri.IsSipOrSips && ctx.NewRequestUri is null && myself.IsMyself(ruri.Host, ruri.Port))
         {
@@ -243,15 +243,28 @@ public sealed class RrModule : ModuleBase
         return elems.Count > 0 && Parse(msg, elems[0], out var r) ? PvValue.FromString(r.UriString) : PvValue.Null;
     }
 
+    // per thread, reused by every loose_route (they run to completion on the thread)
+    [ThreadStatic] private static List<RouteElement>? t_elements;
+    [ThreadStatic] private static bool[]? t_removed;
+
     private static List<RouteElement> Elements(SipMessage msg)
     {
-        var list = new List<RouteElement>(4);
+        var list = t_elements ??= new List<RouteElement>(8);
+        list.Clear();
         var s = msg.Span;
         for (int i = msg.IndexOf(HeaderId.Route); i >= 0; i = msg.NextIndexOf(HeaderId.Route, i))
         {
             foreach (var r in HeaderValues.Split(s, msg.Header(i).Value)) list.Add(new RouteElement(i, r));
         }
         return list;
+    }
+
+    private static bool[] Removed(int count)
+    {
+        var r = t_removed;
+        if (r is null || r.Length < count) t_removed = r = new bool[Math.Max(count, 8)];
+        else Array.Clear(r, 0, count);
+        return r;
     }
 
     private static bool Parse(SipMessage msg, RouteElement e, out NameAddr na) => NameAddr.TryParse(msg.Buffer, e.Range, out na, out _);

@@ -9,7 +9,7 @@ namespace Osprey.Modules.Tm;
 /// <param name="ToTag">To tag of the reply (ours for a local reply).</param>
 /// <param name="Local">Generated here (<c>t_reply</c>, timeout, 487) rather than relayed.</param>
 /// <param name="Reply">The relayed reply as received, or null for a local one.</param>
-public readonly record struct TmReplyInfo(int Status, string Reason, byte[] ToTag, bool Local, SipMessage? Reply)
+public readonly record struct TmReplyInfo(int Status, string Reason, ReadOnlyMemory<byte> ToTag, bool Local, SipMessage? Reply)
 {
     /// <summary>True when the reply carries a message body (early media).</summary>
     public bool HasBody => Reply is { } r && r.Body.Length > 0;

@@ -619,8 +619,8 @@ public sealed partial class TmModule : ModuleBase, IDisposable
         var list = new List<TmListEntry>();
         foreach (var t in Layer.Table.Snapshot())
         {
-            list.Add(new TmListEntry(System.Text.Encoding.UTF8.GetString(t.MethodText), t.CallIdString, t.CSeqNumber, t.UasStatus, t.BranchCount,
-                t.Canceled, System.Text.Encoding.UTF8.GetString(t.RequestUriText)));
+            list.Add(new TmListEntry(System.Text.Encoding.UTF8.GetString(t.MethodText.Span), t.CallIdString, t.CSeqNumber, t.UasStatus, t.BranchCount,
+                t.Canceled, System.Text.Encoding.UTF8.GetString(t.RequestUriText.Span)));
         }
         return list;
     }
@@ -633,7 +633,7 @@ public sealed partial class TmModule : ModuleBase, IDisposable
         var id = System.Text.Encoding.UTF8.GetBytes(callId);
         foreach (var t in Layer.Table.Snapshot())
         {
-            if (t.Method != SipMethod.Invite || t.CSeqNumber != n || !t.CallId.AsSpan().SequenceEqual(id)) continue;
+            if (t.Method != SipMethod.Invite || t.CSeqNumber != n || !t.CallId.Span.SequenceEqual(id)) continue;
             lock (t.Gate) Layer.CancelTransaction(t, Settings.LocalCancelReason ? "Reason: SIP;cause=487;text=\"RPC cancel\"\r\n" : null);
             return 1;
         }

@@ -49,7 +49,7 @@ public sealed class TmxModule : ModuleBase
         Transaction? found = null;
         foreach (var t in layer.Table.Snapshot())
         {
-            if (t.CSeqNumber != n || !t.CallId.AsSpan().SequenceEqual(id) || t.Method == Sip.Message.SipMethod.Cancel) continue;
+            if (t.CSeqNumber != n || !t.CallId.Span.SequenceEqual(id) || t.Method == Sip.Message.SipMethod.Cancel) continue;
             found = t;
             if (t.Method == Sip.Message.SipMethod.Invite) break;
         }

@@ -38,17 +38,17 @@ public sealed class Transaction
 
     // ---- matching key (RFC 3261 §17.2.3 and the RFC 2543 fallback; fixed) ----
     internal SipMethod Method;
-    internal byte[] MethodText = [];
+    internal ReadOnlyMemory<byte> MethodText;
     internal bool Rfc3261;
-    internal byte[] ViaBranch = [];
-    internal byte[] SentByHost = [];
+    internal ReadOnlyMemory<byte> ViaBranch;
+    internal ReadOnlyMemory<byte> SentByHost;
     internal int SentByPort;
-    internal byte[] CallId = [];
+    internal ReadOnlyMemory<byte> CallId;
     internal uint CSeqNumber;
-    internal byte[] FromTag = [];
-    internal byte[] RequestToTag = [];
-    internal byte[] RequestUriText = [];
-    internal byte[] TopViaText = [];
+    internal ReadOnlyMemory<byte> FromTag;
+    internal ReadOnlyMemory<byte> RequestToTag;
+    internal ReadOnlyMemory<byte> RequestUriText;
+    internal ReadOnlyMemory<byte> TopViaText;
 
     // ---- the received request ----
     private SipMessage? _request, _baseRequest;
@@ -61,17 +61,25 @@ public sealed class Transaction
     private byte[]? _requestBuffer;
 
     /// <summary>Takes the received request as the transaction's: its bytes are copied into a pooled
-    /// buffer, given back when the transaction expires (<see cref="ReleaseBuffers"/>).</summary>
+    /// buffer, given back when the transaction expires (<see cref="ReleaseBuffers"/>). The received
+    /// message object itself stays the receive loop's (it parses the next message into it); the routes
+    /// that run later, on other threads, get their own parse of these bytes (<see cref="Request"/>).</summary>
     internal void AdoptRequest(SipMessage msg)
     {
-        var buffer = TmBuffers.Rent(msg.Length);
-        msg.DetachInto(buffer);
+        int n = msg.Length;
+        var buffer = TmBuffers.Rent(n);
+        msg.Span[..n].CopyTo(buffer);
         _requestBuffer = buffer;
-        Request = msg;
+        _request = null;
+        RequestBytes = buffer.AsMemory(0, n);
+        RequestSerial = msg.Serial;
     }
 
-    /// <summary>The request as received (detached). Once the transaction has answered only its bytes are
-    /// kept, and it is parsed again if asked for.</summary>
+    /// <summary><see cref="SipMessage.Serial"/> of the received request the transaction was created for:
+    /// the request route's own message object counts as the transaction's request.</summary>
+    internal long RequestSerial;
+
+    /// <summary>The request as received, parsed from the transaction's copy of its bytes on first use.</summary>
     public SipMessage Request
     {
         get => _request ??= SipMessage.Parse(RequestBytes, Framing.Datagram, out _)!;
@@ -100,7 +108,8 @@ public sealed class Transaction
     internal int BaseLength;
 
     /// <summary>Whether <paramref name="m"/> is this transaction's request object (received or edited).</summary>
-    internal bool IsOwnRequest(SipMessage m) => ReferenceEquals(m, _request) || ReferenceEquals(m, _baseRequest);
+    internal bool IsOwnRequest(SipMessage m) =>
+        m.Serial == RequestSerial || ReferenceEquals(m, _request) || ReferenceEquals(m, _baseRequest);
 
     /// <summary>The final reply went upstream: the parsed requests are let go (their bytes stay and are
     /// parsed again if a late route asks), so a lingering transaction holds bytes, not message objects.</summary>
@@ -119,7 +128,7 @@ public sealed class Transaction
     /// <summary>The last reply sent upstream (pooled; <see cref="LastReplyLength"/> bytes), resent for retransmitted requests.</summary>
     internal byte[]? LastReply;
     internal int LastReplyLength;
-    internal byte[] ReplyToTag = [];
+    internal ReadOnlyMemory<byte> ReplyToTag;
     internal TmTimer UasRetrTimer;
     internal int UasRetrIntervalMs;
     internal long UasRetrDeadline;
@@ -184,7 +193,7 @@ public sealed class Transaction
     public bool IsInvite => Method == SipMethod.Invite;
 
     /// <summary>Call-ID as text (RPC, logs).</summary>
-    public string CallIdString => System.Text.Encoding.UTF8.GetString(CallId);
+    public string CallIdString => System.Text.Encoding.UTF8.GetString(CallId.Span);
 
     internal bool HasPendingBranches()
     {

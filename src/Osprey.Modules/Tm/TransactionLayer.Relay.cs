@@ -87,9 +87,12 @@ public sealed partial class TransactionLayer
                 if (tx.BaseRequest is null)
                 {
                     // the one copy of the request with the route's edits that the transaction keeps (pooled)
-                    baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tx.BaseBuffer) : msg;
+                    // parsed into this thread's scratch message: once the branches are built only the
+                    // bytes stay, parsed again if a later route asks for the request
+                    baseMsg = ctx.Editor.EditCount > 0 ? Rebuild(ctx, out tx.BaseBuffer, scratch: true) : msg;
                     tx.BaseLength = tx.BaseBuffer is null ? 0 : baseMsg.Length;
-                    tx.BaseRequest = baseMsg;
+                    // unedited, the base is the received request (whose object the receive loop reuses)
+                    tx.BaseRequest = tx.BaseBuffer is null ? null : baseMsg;
                 }
                 else
                 {
@@ -116,6 +119,11 @@ public sealed partial class TransactionLayer
             }
             set.Clear();
             if (tempBuffer is not null) TmBuffers.Return(tempBuffer);
+            if (ReferenceEquals(baseMsg, t_scratch) && t_scratchBusy)
+            {
+                t_scratchBusy = false;
+                if (tx.IsOwnRequest(baseMsg)) tx.BaseRequest = null;
+            }
             if (added == 0)
             {
                 if (created)
@@ -151,12 +159,21 @@ public sealed partial class TransactionLayer
     /// <summary>The request with the script's edits applied, parsed again: what branches are built from.
     /// Its bytes are in <paramref name="rented"/> (pooled: the caller gives it back), null when the edited
     /// request did not parse and the context's message is returned instead.</summary>
-    private static SipMessage Rebuild(MessageContext ctx, out byte[]? rented)
+    /// With <paramref name="scratch"/> the parse goes into this thread's scratch message when it is free
+    /// (<see cref="t_scratchBusy"/>): the caller frees it once the branches are built.
+    private static SipMessage Rebuild(MessageContext ctx, out byte[]? rented, bool scratch = false)
     {
         using var bytes = ctx.Editor.Apply();
         var buf = TmBuffers.Rent(bytes.Length);
         bytes.Span.CopyTo(buf);
-        var parsed = SipMessage.Parse(buf.AsMemory(0, bytes.Length), Framing.Datagram, out _);
+        SipMessage? parsed;
+        if (scratch && !t_scratchBusy)
+        {
+            parsed = SipMessage.ParseReusing(t_scratch, buf.AsMemory(0, bytes.Length), Framing.Datagram, out _);
+            t_scratch = parsed;
+            t_scratchBusy = parsed is not null;
+        }
+        else parsed = SipMessage.Parse(buf.AsMemory(0, bytes.Length), Framing.Datagram, out _);
         if (parsed is null)
         {
             TmBuffers.Return(buf);
@@ -261,11 +278,15 @@ public sealed partial class TransactionLayer
 
     private const int DnsPending = -100;
 
-    [ThreadStatic] private static (SipMessage Message, int Status, string Reason) t_lastError;
+    // The edited request a new transaction's branches are built from, parsed into one object per thread.
+    [ThreadStatic] private static SipMessage? t_scratch;
+    [ThreadStatic] private static bool t_scratchBusy;
+
+    [ThreadStatic] private static (long Serial, int Status, string Reason) t_lastError;
 
     private static int Fail(MessageContext ctx, int code, int status, string reason)
     {
-        t_lastError = (ctx.Message, status, reason);
+        t_lastError = (ctx.Message.Serial, status, reason);
         return code;
     }
 
@@ -273,7 +294,7 @@ public sealed partial class TransactionLayer
     public static (int Status, string Reason)? LastError(MessageContext ctx)
     {
         var e = t_lastError;
-        return e.Message is not null && ReferenceEquals(e.Message, ctx.Message) ? (e.Status, e.Reason) : null;
+        return e.Serial == ctx.Message.Serial ? (e.Status, e.Reason) : null;
     }
 
     private int FrTimeout(Transaction tx) => tx.FrTimeoutMs > 0 ? tx.FrTimeoutMs : Settings.FrTimer;

@@ -151,20 +151,25 @@ public sealed partial class TransactionLayer : ITransactionLayer
     private Transaction NewServerTransaction(MessageContext ctx, SipMessage msg)
     {
         ref readonly var via = ref msg.TopVia;
+        var topVia = via.Range.Of(msg.Span);
+        // the matching key's parts, copied into one array (one object per transaction, not nine)
+        var keys = new byte[msg.MethodText.Length + via.Branch.Length + via.Host.Length + msg.CallId.Length + msg.From.Tag.Length
+            + msg.To.Tag.Length + msg.RequestUriText.Length + topVia.Length + ToTagLength];
+        int at = 0;
         var tx = new Transaction
         {
             Method = msg.Method,
-            MethodText = msg.MethodText.ToArray(),
+            MethodText = Key(keys, ref at, msg.MethodText),
             Rfc3261 = via.HasMagicCookie,
-            ViaBranch = via.Branch.ToArray(),
-            SentByHost = via.Host.ToArray(),
+            ViaBranch = Key(keys, ref at, via.Branch),
+            SentByHost = Key(keys, ref at, via.Host),
             SentByPort = via.Port,
-            CallId = msg.CallId.ToArray(),
+            CallId = Key(keys, ref at, msg.CallId),
             CSeqNumber = msg.CSeq.Number,
-            FromTag = msg.From.Tag.ToArray(),
-            RequestToTag = msg.To.Tag.ToArray(),
-            RequestUriText = msg.RequestUriText.ToArray(),
-            TopViaText = via.Range.Of(msg.Span).ToArray(),
+            FromTag = Key(keys, ref at, msg.From.Tag),
+            RequestToTag = Key(keys, ref at, msg.To.Tag),
+            RequestUriText = Key(keys, ref at, msg.RequestUriText),
+            TopViaText = Key(keys, ref at, topVia),
             Source = ctx.Source,
             Local = ctx.Local,
             ConnectionId = ctx.ConnectionId,
@@ -174,12 +179,19 @@ public sealed partial class TransactionLayer : ITransactionLayer
             SavedFlags = ctx.Flags,
         };
         tx.AdoptRequest(msg);
-        var tag = new byte[16];
-        StatelessReplier.ToTagFor(msg, tag);
-        tx.ReplyToTag = tag;
-        _ = msg.RequestUri; // warm the views shared with timer threads
-        _ = msg.To;
+        StatelessReplier.ToTagFor(msg, keys.AsSpan(at, ToTagLength));
+        tx.ReplyToTag = keys.AsMemory(at, ToTagLength);
         return tx;
+    }
+
+    private const int ToTagLength = 16;
+
+    private static ReadOnlyMemory<byte> Key(byte[] keys, ref int at, ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(keys.AsSpan(at));
+        var m = keys.AsMemory(at, value.Length);
+        at += value.Length;
+        return m;
     }
 
     /// <summary><c>t_reply</c>: a reply from this server through the transaction. False when there is no
@@ -217,13 +229,13 @@ public sealed partial class TransactionLayer : ITransactionLayer
     {
         if (tx.Deleted || tx.UasStatus >= 200 || tx.Method == SipMethod.Ack) return false; // RFC 3261 §16.7 step 5: one final reply
         if (tx.LocalUac) return CompleteLocalUac(tx, ctx, status, reason);
-        using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag, extraHeaders, default, default, out bool fillRport);
+        using var bytes = Server.Replier.BuildReply(ctx, status, reason, tx.ReplyToTag.Span, extraHeaders, default, default, out bool fillRport);
         tx.ReplyDestination ??= Server.Replier.ReplyDestination(ctx, fillRport);
         tx.LocalReply = true;
         if (ctx.Transaction == tx && ctx.Message.IsRequest) tx.SavedFlags = ctx.Flags; // flags set since t_newtran count (acc)
         Interlocked.Increment(ref Stats.RplGenerated);
         bool first = tx.UasStatus < 200;
-        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag);
+        SendUpstream(tx, bytes.Span, status, tx.ReplyToTag.Span);
         if (first) NotifyLocalReply(tx, ctx, status, reason);
         return true;
     }

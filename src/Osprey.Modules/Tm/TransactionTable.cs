@@ -94,7 +94,7 @@ internal sealed class TransactionTable
         }
         if (create.Method == SipMethod.Invite)
         {
-            var d = _byCallId[CallIdBucket(create.CallId)];
+            var d = _byCallId[CallIdBucket(create.CallId.Span)];
             lock (d.Gate)
             {
                 create.NextByCallId = d.Head;
@@ -122,8 +122,8 @@ internal sealed class TransactionTable
         {
             for (var t = d.Head; t is not null; t = t.NextByCallId)
             {
-                if (t.CSeqNumber == ack.CSeq.Number && Volatile.Read(ref t.UasStatus) is >= 200 and < 300 && ack.CallId.SequenceEqual(t.CallId)
-                    && ack.From.Tag.SequenceEqual(t.FromTag) && ack.To.Tag.SequenceEqual(t.ReplyToTag))
+                if (t.CSeqNumber == ack.CSeq.Number && Volatile.Read(ref t.UasStatus) is >= 200 and < 300 && ack.CallId.SequenceEqual(t.CallId.Span)
+                    && ack.From.Tag.SequenceEqual(t.FromTag.Span) && ack.To.Tag.SequenceEqual(t.ReplyToTag.Span))
                 {
                     return t;
                 }
@@ -166,7 +166,7 @@ internal sealed class TransactionTable
         }
         if (tx.Method == SipMethod.Invite)
         {
-            var d = _byCallId[CallIdBucket(tx.CallId)];
+            var d = _byCallId[CallIdBucket(tx.CallId.Span)];
             lock (d.Gate)
             {
                 Transaction? prev = null;
@@ -205,7 +205,7 @@ internal sealed class TransactionTable
         switch (kind)
         {
             case LookupKind.Same:
-                if (t.Method != m || (m == SipMethod.Other && !msg.MethodText.SequenceEqual(t.MethodText))) return false;
+                if (t.Method != m || (m == SipMethod.Other && !msg.MethodText.SequenceEqual(t.MethodText.Span))) return false;
                 break;
             case LookupKind.AckToInvite:
             case LookupKind.InviteOfCancel:
@@ -218,18 +218,18 @@ internal sealed class TransactionTable
         ref readonly var via = ref msg.TopVia;
         if (via.HasMagicCookie)
         {
-            return t.Rfc3261 && via.Branch.SequenceEqual(t.ViaBranch) && via.Port == t.SentByPort
-                && SipChars.EqualsIgnoreCase(via.Host, t.SentByHost);
+            return t.Rfc3261 && via.Branch.SequenceEqual(t.ViaBranch.Span) && via.Port == t.SentByPort
+                && SipChars.EqualsIgnoreCase(via.Host, t.SentByHost.Span);
         }
         if (t.Rfc3261) return false;
-        if (msg.CSeq.Number != t.CSeqNumber || !msg.CallId.SequenceEqual(t.CallId) || !msg.From.Tag.SequenceEqual(t.FromTag)) return false;
+        if (msg.CSeq.Number != t.CSeqNumber || !msg.CallId.SequenceEqual(t.CallId.Span) || !msg.From.Tag.SequenceEqual(t.FromTag.Span)) return false;
         if (kind == LookupKind.AckToInvite)
         {
             // the ACK of a negative reply carries the To-tag of that reply
-            return msg.To.Tag.SequenceEqual(t.ReplyToTag) && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText);
+            return msg.To.Tag.SequenceEqual(t.ReplyToTag.Span) && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText.Span);
         }
-        return msg.To.Tag.SequenceEqual(t.RequestToTag) && msg.RequestUriText.SequenceEqual(t.RequestUriText)
-            && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText);
+        return msg.To.Tag.SequenceEqual(t.RequestToTag.Span) && msg.RequestUriText.SequenceEqual(t.RequestUriText.Span)
+            && via.Range.Of(msg.Span).SequenceEqual(t.TopViaText.Span);
     }
 
     /// <summary>Puts a transaction made by this server (a local request) in a bucket of its own choosing;
