@@ -43,8 +43,6 @@ internal sealed class ClientBranch
         set => _sent = value;
     }
 
-    public byte[] ViaBranch = [];
-
     /// <summary>The remaining RFC 3263 targets of this branch's destination (<c>use_dns_failover</c>);
     /// null when the next hop was not a name with several targets to try.</summary>
     public Osprey.Core.Dns.SipTargetIterator? Targets;
@@ -80,6 +78,40 @@ internal sealed class ClientBranch
     public string? CancelReason;
 
     public bool IsPending => Status < 200;
+
+    /// <summary>Back to the state of a new branch, for a transaction taken from <see cref="TransactionPool"/>
+    /// (its buffers went back when the transaction was freed). A test checks every field.</summary>
+    internal void ResetForReuse()
+    {
+        Leg = 0;
+        Uri = "";
+        DestinationUri = null;
+        Ruid = null;
+        Instance = null;
+        RequestBuffer = [];
+        RequestLength = 0;
+        _sent = null;
+        Targets = null;
+        Protocol = default;
+        Destination = null!;
+        Local = null!;
+        Status = 0;
+        Faked = false;
+        EverReplied = false;
+        LastReceived = 0;
+        FinalReply = null;
+        RetrTimer = default;
+        RetrIntervalMs = 0;
+        FrTimer = default;
+        FrDeadline = 0;
+        Ack = null;
+        Cancel = default;
+        CancelRequest = null;
+        CancelTimer = default;
+        CancelIntervalMs = 0;
+        CancelDeadline = 0;
+        CancelReason = null;
+    }
 
     /// <summary>Keeps <paramref name="bytes"/> as the request to send, in a pooled buffer.</summary>
     internal void SetRequest(ReadOnlySpan<byte> bytes)

@@ -139,6 +139,15 @@ public sealed class Transaction
 
     // ---- client side ----
     internal ClientBranch[] Branches = [];
+
+    /// <summary>When it went into <see cref="TransactionPool"/> (ms on tm's clock), 0 while in use.</summary>
+    internal long RetiredAt;
+
+    /// <summary>The array behind the matching key's parts (kept for the next use when pooled).</summary>
+    internal byte[]? KeyBuffer;
+
+    /// <summary>The $avp/$xavp lists, kept (emptied) for the next use when pooled.</summary>
+    internal TransactionAvps? OwnAvps;
     internal int BranchCount;
     internal int Leg;
     internal int SelectFromLeg;
@@ -232,11 +241,93 @@ public sealed class Transaction
         CancelReasonHeader = null;
     }
 
+    /// <summary>
+    /// Makes a retired transaction as a new one is (<see cref="TransactionPool"/>): every field back to its
+    /// initial value, except what is kept for reuse: the lock, the branch objects (each reset), the key
+    /// array and the emptied AVP lists. A test checks every field against a new instance.
+    /// </summary>
+    internal void ResetForReuse()
+    {
+        Bucket = 0;
+        Label = 0;
+        NextInBucket = null;
+        NextByCallId = null;
+        InTable = false;
+        Method = default;
+        MethodText = default;
+        Rfc3261 = false;
+        ViaBranch = default;
+        SentByHost = default;
+        SentByPort = 0;
+        CallId = default;
+        CSeqNumber = 0;
+        FromTag = default;
+        RequestToTag = default;
+        RequestUriText = default;
+        TopViaText = default;
+        _request = null;
+        _baseRequest = null;
+        RequestBytes = default;
+        _requestBuffer = null;
+        RequestSerial = 0;
+        Source = null!;
+        Local = null!;
+        ConnectionId = 0;
+        ReplyDestination = null;
+        BaseBuffer = null;
+        BaseLength = 0;
+        SavedRequestUri = null;
+        SavedFlags = 0;
+        UasState = default;
+        UasStatus = 0;
+        LastReply = null;
+        LastReplyLength = 0;
+        ReplyToTag = default;
+        UasRetrTimer = default;
+        UasRetrIntervalMs = 0;
+        UasRetrDeadline = 0;
+        WaitTimer = default;
+        WaitDeadline = 0;
+        LifetimeTimer = default;
+        LocalReply = false;
+        for (int i = 0; i < Branches.Length; i++) Branches[i]?.ResetForReuse();
+        BranchCount = 0;
+        Leg = 0;
+        SelectFromLeg = 0;
+        DropRepliesMode = -1;
+        Canceled = false;
+        Blocked6xx = false;
+        CancelReasonHeader = null;
+        Deleted = false;
+        CreatedByRelay = false;
+        LocalUac = false;
+        LocalFinal = null;
+        OnFailure = null;
+        OnReply = null;
+        OnBranch = null;
+        OnBranchFailure = null;
+        FrTimeoutMs = 0;
+        FrInvTimeoutMs = 0;
+        NoisyCtimer = false;
+        Contacts = null;
+        ContactFlows = null;
+        DisableFailover = false;
+        ScriptState = null;
+        RetiredAt = 0;
+        if (OwnAvps is not null)
+        {
+            OwnAvps.Avps.Clear();
+            OwnAvps.Xavps.Clear();
+        }
+    }
+
     internal ClientBranch AddBranch()
     {
         if (BranchCount == Branches.Length) Array.Resize(ref Branches, Math.Max(4, Branches.Length * 2));
-        var b = new ClientBranch(this, BranchCount) { Leg = Leg };
-        Branches[BranchCount++] = b;
+        // a reused transaction keeps its branch objects (reset when it was retired)
+        var b = Branches[BranchCount] ??= new ClientBranch(this, BranchCount);
+        b.Leg = Leg;
+        BranchCount++;
         return b;
     }
 }

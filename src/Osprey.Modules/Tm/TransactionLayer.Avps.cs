@@ -20,7 +20,7 @@ public sealed partial class TransactionLayer
     private static void TakeOverAvps(Transaction tx, MessageContext ctx)
     {
         if (tx.ScriptState is not null) return;
-        var own = new TransactionAvps();
+        var own = tx.OwnAvps ??= new TransactionAvps(); // a reused transaction's lists were emptied
         ctx.Avps.CopyTo(own.Avps);
         ctx.Xavps.CopyTo(own.Xavps);
         tx.ScriptState = own;

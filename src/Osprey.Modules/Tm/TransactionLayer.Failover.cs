@@ -62,7 +62,6 @@ public sealed partial class TransactionLayer
             {
                 b.SetRequest(bytes.Span);
             }
-            b.ViaBranch = id[..idLen].ToArray();
             b.Uri = failed.Uri;
             b.DestinationUri = failed.DestinationUri;
             b.Protocol = next.Protocol;

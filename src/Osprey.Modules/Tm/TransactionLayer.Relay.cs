@@ -231,7 +231,6 @@ public sealed partial class TransactionLayer
         {
             b.SetRequest(bytes.Span);
         }
-        b.ViaBranch = id[..idLen].ToArray();
         b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
         if (branchBuffer is not null) TmBuffers.Return(branchBuffer); // msg is not used past here
         b.DestinationUri = dst;

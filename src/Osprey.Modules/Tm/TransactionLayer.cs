@@ -31,6 +31,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         Settings = settings;
         Clock = clock;
         Table = new TransactionTable(settings.HashSize);
+        Pool = new TransactionPool(PoolCapacity);
         // a per-process instance tag in every branch, so replies to a previous run never match
         Span<byte> inst = stackalloc byte[InstanceLength];
         var rnd = Random.Shared.Next();
@@ -51,9 +52,15 @@ public sealed partial class TransactionLayer : ITransactionLayer
 
     private readonly Action<object?> _onTrim;
 
+    /// <summary>Most freed transactions kept for reuse (<see cref="TransactionPool"/>).</summary>
+    internal const int PoolCapacity = 1 << 16;
+
+    internal TransactionPool Pool { get; }
+
     private void TrimBuffers(object? state)
     {
         TmBuffers.Trim();
+        Pool.Trim(Clock.NowMs, TrimIntervalMs);
         Clock.Schedule(TrimIntervalMs, _onTrim, null);
     }
 
@@ -153,31 +160,29 @@ public sealed partial class TransactionLayer : ITransactionLayer
         ref readonly var via = ref msg.TopVia;
         var topVia = via.Range.Of(msg.Span);
         // the matching key's parts, copied into one array (one object per transaction, not nine)
-        var keys = new byte[msg.MethodText.Length + via.Branch.Length + via.Host.Length + msg.CallId.Length + msg.From.Tag.Length
-            + msg.To.Tag.Length + msg.RequestUriText.Length + topVia.Length + ToTagLength];
+        int keyLength = msg.MethodText.Length + via.Branch.Length + via.Host.Length + msg.CallId.Length + msg.From.Tag.Length
+            + msg.To.Tag.Length + msg.RequestUriText.Length + topVia.Length + ToTagLength;
+        var tx = Pool.Rent(Clock.NowMs) ?? new Transaction();
+        var keys = tx.KeyBuffer;
+        if (keys is null || keys.Length < keyLength) tx.KeyBuffer = keys = new byte[Math.Max(keyLength, 256)];
         int at = 0;
-        var tx = new Transaction
-        {
-            Method = msg.Method,
-            MethodText = Key(keys, ref at, msg.MethodText),
-            Rfc3261 = via.HasMagicCookie,
-            ViaBranch = Key(keys, ref at, via.Branch),
-            SentByHost = Key(keys, ref at, via.Host),
-            SentByPort = via.Port,
-            CallId = Key(keys, ref at, msg.CallId),
-            CSeqNumber = msg.CSeq.Number,
-            FromTag = Key(keys, ref at, msg.From.Tag),
-            RequestToTag = Key(keys, ref at, msg.To.Tag),
-            RequestUriText = Key(keys, ref at, msg.RequestUriText),
-            TopViaText = Key(keys, ref at, topVia),
-            Source = ctx.Source,
-            Local = ctx.Local,
-            ConnectionId = ctx.ConnectionId,
-            FrTimeoutMs = 0,
-            FrInvTimeoutMs = 0,
-            NoisyCtimer = Settings.NoisyCtimer,
-            SavedFlags = ctx.Flags,
-        };
+        tx.Method = msg.Method;
+        tx.MethodText = Key(keys, ref at, msg.MethodText);
+        tx.Rfc3261 = via.HasMagicCookie;
+        tx.ViaBranch = Key(keys, ref at, via.Branch);
+        tx.SentByHost = Key(keys, ref at, via.Host);
+        tx.SentByPort = via.Port;
+        tx.CallId = Key(keys, ref at, msg.CallId);
+        tx.CSeqNumber = msg.CSeq.Number;
+        tx.FromTag = Key(keys, ref at, msg.From.Tag);
+        tx.RequestToTag = Key(keys, ref at, msg.To.Tag);
+        tx.RequestUriText = Key(keys, ref at, msg.RequestUriText);
+        tx.TopViaText = Key(keys, ref at, topVia);
+        tx.Source = ctx.Source;
+        tx.Local = ctx.Local;
+        tx.ConnectionId = ctx.ConnectionId;
+        tx.NoisyCtimer = Settings.NoisyCtimer;
+        tx.SavedFlags = ctx.Flags;
         tx.AdoptRequest(msg);
         StatelessReplier.ToTagFor(msg, keys.AsSpan(at, ToTagLength));
         tx.ReplyToTag = keys.AsMemory(at, ToTagLength);
@@ -349,6 +354,8 @@ public sealed partial class TransactionLayer : ITransactionLayer
         }
         if (Table.Remove(tx)) Interlocked.Increment(ref Stats.Freed);
         tx.ReleaseBuffers(expired);
+        // the wait timer ran out, so no route runs on it any more: the object can serve again
+        if (expired) Pool.Retire(tx, Clock.NowMs);
     }
 
     /// <summary><c>t_release</c>: ends the transaction now (its table entry goes; nothing is sent).</summary>

@@ -135,7 +135,7 @@ public sealed class LocationTable
         {
             case 1:
             case 3:
-                ok = Try("delete contact", () => Db!.Delete(c.Ruid));
+                ok = DeleteNow(c.Ruid);
                 break;
             case 2:
                 if (c.SyncState != DbSyncState.New) _pendingDeletes.Enqueue(c.Ruid);
@@ -157,7 +157,7 @@ public sealed class LocationTable
             case 1:
             case 3:
                 c.SyncState = DbSyncState.Clean;
-                return Try("write contact", () => Db!.Upsert(aor, c));
+                return WriteNow(aor, c);
             case 2:
                 c.SyncState = pending;
                 return true;
@@ -165,6 +165,12 @@ public sealed class LocationTable
                 return true;
         }
     }
+
+    // The database calls of db_mode 1 and 3, out of line: a lambda capturing the caller's parameters
+    // would allocate its closure on every call, whatever the mode.
+    private bool WriteNow(string aor, ContactBinding c) => Try("write contact", () => Db!.Upsert(aor, c));
+
+    private bool DeleteNow(string ruid) => Try("delete contact", () => Db!.Delete(ruid));
 
     private bool Try(string what, Action op)
     {
