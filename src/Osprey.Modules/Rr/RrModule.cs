@@ -23,8 +23,22 @@ public sealed class RrModule : ModuleBase
     private sealed class State
     {
         public long Message; // the message's Serial
-        public string? RouteParams;
         public string? AddedParams;
+
+        /// <summary>The parameters of our Route that loose_route consumed (in the message's buffer; the
+        /// state belongs to that message), as text on first use.</summary>
+        public ReadOnlyMemory<byte> RouteParamBytes;
+        public bool HasRouteParams;
+        private string? _routeParams;
+
+        public string? RouteParams => HasRouteParams ? _routeParams ??= Encoding.UTF8.GetString(RouteParamBytes.Span) : null;
+
+        public void SetRouteParams(ReadOnlyMemory<byte> p)
+        {
+            RouteParamBytes = p;
+            HasRouteParams = true;
+            _routeParams = null;
+        }
         public bool Recorded;
     }
 
@@ -40,7 +54,9 @@ public sealed class RrModule : ModuleBase
         if (s.Message != msg.Serial)
         {
             s.Message = msg.Serial;
-            s.RouteParams = s.AddedParams = null;
+            s.AddedParams = null;
+            s.HasRouteParams = false;
+            s.RouteParamBytes = default;
             s.Recorded = false;
         }
         return s;
@@ -157,7 +173,7 @@ public sealed class RrModule : ModuleBase
         {
             // §16.4: the previous hop was a strict router; the real target is the last Route
             if (!Parse(msg, elems[last], out var target)) return -1;
-            st.RouteParams = Encoding.UTF8.GetString(ruri.Parameters);
+            st.SetRouteParams(ruri.ParametersMemory);
             ctx.NewRequestUri = target.UriString;
             removed[last] = true;
             last--;
@@ -173,7 +189,7 @@ public sealed class RrModule : ModuleBase
             Apply(ctx, elems, removed);
             return 1; // not ours: it routes on as it is
         }
-        st.RouteParams = Encoding.UTF8.GetString(top.Uri.Parameters);
+        st.SetRouteParams(top.Uri.ParametersMemory);
         removed[first] = true;
         first++;
         if (top.Uri.TryGetParam("r2"u8, out _) && first <= last && Parse(msg, elems[first], out var second)
@@ -214,7 +230,7 @@ public sealed class RrModule : ModuleBase
     {
         var st = t_state;
         if (st is null || st.Message != ctx.Message.Serial || st.RouteParams is null) return -1;
-        if (!Sip.Uri.Params.TryGet(Encoding.UTF8.GetBytes(st.RouteParams), "ftag"u8, out var ftag)) return -1;
+        if (!Sip.Uri.Params.TryGet(st.RouteParamBytes.Span, "ftag"u8, out var ftag)) return -1;
         bool downstream = ftag.SequenceEqual(ctx.Message.From.Tag);
         return direction switch
         {

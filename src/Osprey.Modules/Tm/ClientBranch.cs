@@ -19,7 +19,24 @@ internal sealed class ClientBranch
     /// <summary>Serial forking leg this branch belongs to (failure_reply_mode).</summary>
     public int Leg;
 
-    public string Uri = "";
+    private string? _uri;
+
+    /// <summary>The Request-URI the branch was sent to: the one set for it, or read from the sent request
+    /// line on first use.</summary>
+    public string Uri
+    {
+        get => _uri ??= RequestLineUri();
+        set => _uri = value;
+    }
+
+    private string RequestLineUri()
+    {
+        var line = Request;
+        int nl = line.IndexOf((byte)'\n');
+        if (nl >= 0) line = line[..nl];
+        int sp1 = line.IndexOf((byte)' '), sp2 = line.LastIndexOf((byte)' ');
+        return sp1 >= 0 && sp2 > sp1 ? System.Text.Encoding.UTF8.GetString(line[(sp1 + 1)..sp2]) : "";
+    }
     public string? DestinationUri;
 
     /// <summary>The location record (usrloc ruid) and +sip.instance of the contact the branch goes to, when
@@ -84,7 +101,7 @@ internal sealed class ClientBranch
     internal void ResetForReuse()
     {
         Leg = 0;
-        Uri = "";
+        _uri = null;
         DestinationUri = null;
         Ruid = null;
         Instance = null;

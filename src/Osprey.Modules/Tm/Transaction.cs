@@ -143,8 +143,21 @@ public sealed class Transaction
     /// <summary>When it went into <see cref="TransactionPool"/> (ms on tm's clock), 0 while in use.</summary>
     internal long RetiredAt;
 
-    /// <summary>The array behind the matching key's parts (kept for the next use when pooled).</summary>
+    /// <summary>The array behind the matching key's parts (kept for the next use when pooled), and how
+    /// much of it they fill.</summary>
     internal byte[]? KeyBuffer;
+    internal int KeyLength;
+
+    /// <summary>The To tag of a relayed final reply, as <see cref="ReplyToTag"/>: after the key in
+    /// <see cref="KeyBuffer"/> when it fits (our own 16-byte tag stays in bounds too, for a reader that
+    /// sees half of the update), else in an array of its own.</summary>
+    internal ReadOnlyMemory<byte> KeepReplyToTag(ReadOnlySpan<byte> tag)
+    {
+        var keys = KeyBuffer;
+        if (keys is null || KeyLength + Math.Max(tag.Length, 16) > keys.Length) return tag.ToArray();
+        tag.CopyTo(keys.AsSpan(KeyLength));
+        return keys.AsMemory(KeyLength, tag.Length);
+    }
 
     /// <summary>The $avp/$xavp lists, kept (emptied) for the next use when pooled.</summary>
     internal TransactionAvps? OwnAvps;
@@ -314,6 +327,7 @@ public sealed class Transaction
         DisableFailover = false;
         ScriptState = null;
         RetiredAt = 0;
+        KeyLength = 0;
         if (OwnAvps is not null)
         {
             OwnAvps.Avps.Clear();

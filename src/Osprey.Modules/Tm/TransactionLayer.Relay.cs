@@ -231,7 +231,7 @@ public sealed partial class TransactionLayer
         {
             b.SetRequest(bytes.Span);
         }
-        b.Uri = uri ?? System.Text.Encoding.UTF8.GetString(msg.RequestUriText);
+        if (uri is not null) b.Uri = uri; // otherwise read from the request line when asked
         if (branchBuffer is not null) TmBuffers.Return(branchBuffer); // msg is not used past here
         b.DestinationUri = dst;
         b.Ruid = ruid;

@@ -186,6 +186,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         tx.AdoptRequest(msg);
         StatelessReplier.ToTagFor(msg, keys.AsSpan(at, ToTagLength));
         tx.ReplyToTag = keys.AsMemory(at, ToTagLength);
+        tx.KeyLength = at + ToTagLength;
         return tx;
     }
 
@@ -261,7 +262,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
         if (tx.ReplyDestination is not null && (!relayed || OnSendAllowsReply(tx, reply))) Server.Sender.Send(tx.Local.Protocol, tx.ReplyDestination, reply, tx.Local, tx.ConnectionId);
         if (status >= 200 && tx.UasStatus < 200)
         {
-            if (!toTag.IsEmpty) tx.ReplyToTag = toTag.ToArray();
+            if (!toTag.IsEmpty) tx.ReplyToTag = tx.KeepReplyToTag(toTag);
             OnFinalSent(tx, status);
         }
         else if (status < 200 && tx.UasStatus < 200)

@@ -75,6 +75,9 @@ public readonly struct SipUri
     /// <summary>Everything after the host (and port) up to '?', without the leading ';'.</summary>
     public ReadOnlySpan<byte> Parameters => _params.Of(_src.Span);
 
+    /// <summary><see cref="Parameters"/> as memory (valid as long as the parsed text).</summary>
+    public ReadOnlyMemory<byte> ParametersMemory => _src.Slice(_params.Start, _params.Length);
+
     /// <summary>Headers after '?', without the '?'.</summary>
     public ReadOnlySpan<byte> Headers => _headers.Of(_src.Span);
 
