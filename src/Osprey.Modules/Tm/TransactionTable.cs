@@ -27,9 +27,9 @@ internal enum LookupKind : byte
 /// </summary>
 internal sealed class TransactionTable
 {
+    // locked itself (private, so nobody else locks it): one object per bucket
     private sealed class BucketHead
     {
-        public readonly object Gate = new();
         public Transaction? Head;
         public uint NextLabel;
     }
@@ -78,7 +78,7 @@ internal sealed class TransactionTable
         inserted = false;
         int bucket = BucketOf(msg);
         var head = _buckets[bucket];
-        lock (head.Gate)
+        lock (head)
         {
             for (var t = head.Head; t is not null; t = t.NextInBucket)
             {
@@ -95,7 +95,7 @@ internal sealed class TransactionTable
         if (create.Method == SipMethod.Invite)
         {
             var d = _byCallId[CallIdBucket(create.CallId.Span)];
-            lock (d.Gate)
+            lock (d)
             {
                 create.NextByCallId = d.Head;
                 d.Head = create;
@@ -118,7 +118,7 @@ internal sealed class TransactionTable
     public Transaction? FindInviteOf2xxAck(SipMessage ack)
     {
         var d = _byCallId[CallIdBucket(ack.CallId)];
-        lock (d.Gate)
+        lock (d)
         {
             for (var t = d.Head; t is not null; t = t.NextByCallId)
             {
@@ -137,7 +137,7 @@ internal sealed class TransactionTable
     {
         if ((uint)bucket >= (uint)_buckets.Length) return null;
         var head = _buckets[bucket];
-        lock (head.Gate)
+        lock (head)
         {
             for (var t = head.Head; t is not null; t = t.NextInBucket)
             {
@@ -150,7 +150,7 @@ internal sealed class TransactionTable
     public bool Remove(Transaction tx)
     {
         var head = _buckets[tx.Bucket];
-        lock (head.Gate)
+        lock (head)
         {
             if (!tx.InTable) return false;
             Transaction? prev = null;
@@ -167,7 +167,7 @@ internal sealed class TransactionTable
         if (tx.Method == SipMethod.Invite)
         {
             var d = _byCallId[CallIdBucket(tx.CallId.Span)];
-            lock (d.Gate)
+            lock (d)
             {
                 Transaction? prev = null;
                 for (var t = d.Head; t is not null; prev = t, t = t.NextByCallId)
@@ -190,7 +190,7 @@ internal sealed class TransactionTable
         var list = new List<Transaction>();
         foreach (var head in _buckets)
         {
-            lock (head.Gate)
+            lock (head)
             {
                 for (var t = head.Head; t is not null; t = t.NextInBucket) list.Add(t);
             }
@@ -237,7 +237,7 @@ internal sealed class TransactionTable
     public void InsertLocal(Transaction tx, int bucket)
     {
         var head = _buckets[bucket & _mask];
-        lock (head.Gate)
+        lock (head)
         {
             tx.Bucket = bucket & _mask;
             tx.Label = ++head.NextLabel;
