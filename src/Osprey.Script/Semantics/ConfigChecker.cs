@@ -110,6 +110,8 @@ internal sealed class ConfigChecker
             }
             foreach (var m in matched)
             {
+                // an Osprey module's own parameter list is checked exactly when the modules load
+                if (_ospreyModules.Contains(m)) continue;
                 if (_surface.ModuleParameters.TryGetValue(m, out var known) && !known.Contains(mp.Parameter))
                 {
                     _diagnostics.Warning(DiagnosticCode.Note, mp.Location, $"modparam: parameter '{mp.Parameter}' of module '{m}' is not in Osprey's table of known parameters");
