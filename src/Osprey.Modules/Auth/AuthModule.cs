@@ -209,24 +209,24 @@ public sealed class AuthModule : ModuleBase
         Span<byte> userBuf = stackalloc byte[256];
         scoped ReadOnlySpan<byte> user = cr.Username;
         if (cr.HasEscapes && user.Length <= userBuf.Length) user = userBuf[..AuthParamReader.Unescape(user, userBuf)];
-        string username = Encoding.UTF8.GetString(user);
-        if (!source.TryGet(username, realm, out var secret, out bool isHa1)) return Fail(AuthCodes.UserUnknown);
+        Span<byte> secret = stackalloc byte[256];
+        if (!source.TryGet(user, realm, secret, out int secretLength, out bool isHa1)) return Fail(AuthCodes.UserUnknown);
+        if (secretLength < 0) return Fail(AuthCodes.Error);
 
         Span<byte> ha1 = stackalloc byte[64];
         Span<byte> ha2 = stackalloc byte[64];
         Span<byte> expected = stackalloc byte[64];
         int hlen;
         bool ok;
-        byte[] secretBytes = Encoding.UTF8.GetBytes(secret);
         try
         {
             ok = isHa1
-                ? DigestHash.TryComputeSessionHa1(cr.Algorithm, secretBytes, cr.Nonce, cr.Cnonce, ha1, out hlen)
-                : DigestHash.TryComputeHa1(cr.Algorithm, user, cr.Realm, secretBytes, cr.Nonce, cr.Cnonce, ha1, out hlen);
+                ? DigestHash.TryComputeSessionHa1(cr.Algorithm, secret[..secretLength], cr.Nonce, cr.Cnonce, ha1, out hlen)
+                : DigestHash.TryComputeHa1(cr.Algorithm, user, cr.Realm, secret[..secretLength], cr.Nonce, cr.Cnonce, ha1, out hlen);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(secretBytes);
+            CryptographicOperations.ZeroMemory(secret[..secretLength]);
         }
         if (!ok) return Fail(AuthCodes.Error); // e.g. a stored HA1 of another algorithm's length
         ReadOnlySpan<byte> methodBytes = method is null ? msg.MethodText : Encoding.UTF8.GetBytes(method);

@@ -34,8 +34,9 @@ internal sealed class AuthState
 public interface ICredentialSource
 {
     /// <summary>
-    /// Looks up a user. <paramref name="secret"/> is the plain password when <paramref name="isHa1"/> is false,
-    /// else a stored HA1 (hex). False when there is no such user.
+    /// Looks up a user (UTF-8, unescaped) and writes its secret, UTF-8, into <paramref name="secret"/>: the
+    /// plain password when <paramref name="isHa1"/> is false, else a stored HA1 (hex). False when there is no
+    /// such user; <paramref name="secretLength"/> -1 when the lookup failed or the secret does not fit.
     /// </summary>
-    bool TryGet(string username, string realm, out string secret, out bool isHa1);
+    bool TryGet(ReadOnlySpan<byte> username, string realm, Span<byte> secret, out int secretLength, out bool isHa1);
 }

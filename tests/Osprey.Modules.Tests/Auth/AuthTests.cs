@@ -270,4 +270,39 @@ public class AuthTests
         Assert.Equal(1, f.Sip.Ret);
         Assert.Equal("example.com", dom);
     }
+
+    [Fact]
+    public void A_password_changed_by_another_process_counts_from_the_next_register()
+    {
+        using var f = new AuthFixture();
+        var ch = f.Challenge();
+        Assert.Equal(1, f.RegisterWith(DigestClient.Answer(ch, "alice", "s3cret!", "REGISTER", "sip:example.com"), cseq: 2));
+
+        // the sqlite3 shell stands for ospreyctl or a provisioning tool: its own process and connection
+        Sqlite3(f.DbPath, "UPDATE subscriber SET password = 'n3w-secret' WHERE username = 'alice';");
+        f.RegisterWith(DigestClient.Answer(ch, "alice", "s3cret!", "REGISTER", "sip:example.com", nc: 2), cseq: 3);
+        Assert.Equal(AuthCodes.InvalidPassword, f.LastAuth);
+        f.RegisterWith(DigestClient.Answer(ch, "alice", "n3w-secret", "REGISTER", "sip:example.com", nc: 3), cseq: 4);
+        Assert.Equal(AuthCodes.Ok, f.LastAuth);
+        Assert.Equal(200, f.Sip.LastReply().StatusCode);
+
+        Sqlite3(f.DbPath, "DELETE FROM subscriber WHERE username = 'alice';");
+        f.RegisterWith(DigestClient.Answer(ch, "alice", "n3w-secret", "REGISTER", "sip:example.com", nc: 4), cseq: 5);
+        Assert.Equal(AuthCodes.UserUnknown, f.LastAuth);
+        Assert.Equal(-1, f.Sip.Run(SipHarness.Invite("sip:x@example.com"), ctx => f.AuthDb.IsSubscriber(ctx, "sip:alice@example.com", "subscriber", "0")));
+    }
+
+    private static void Sqlite3(string file, string sql)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sqlite3", [file, ".timeout 5000", sql])
+        {
+            RedirectStandardError = true,
+        })!;
+        if (!p.WaitForExit(10_000))
+        {
+            p.Kill();
+            Assert.Fail("sqlite3 did not finish");
+        }
+        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+    }
 }
