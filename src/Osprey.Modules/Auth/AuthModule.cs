@@ -331,6 +331,16 @@ public sealed class AuthModule : ModuleBase
         return PvValue.FromString(Encoding.UTF8.GetString(v));
     }
 
+    /// <summary>$au as bytes of the message (empty when there are no credentials), for comparisons that should not allocate.</summary>
+    internal static ReadOnlySpan<byte> AuthUser(MessageContext ctx)
+    {
+        int i = CredentialsFor(ctx);
+        if (i < 0 || !DigestCredentials.TryParse(ctx.Message.ValueAt(i), out var cr, out _)) return default;
+        var u = cr.Username;
+        int at = u.IndexOf((byte)'@');
+        return at >= 0 ? u[..at] : u;
+    }
+
     /// <summary>$au: user part of the credentials' username.</summary>
     [PseudoVar("au")] public PvValue GetAu(MessageContext ctx, string? inner) => CredPart(ctx, 0);
 

@@ -88,16 +88,19 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
         int f = AuthModule.ParseInt(flags);
         if ((f & 1) == 0) return r;
         if ((f & 2) != 0 && msg.Method is SipMethod.Invite or SipMethod.Bye or SipMethod.Prack or SipMethod.Update or SipMethod.Message) return r;
-        string user = Auth.GetAu(ctx, null).Str;
-        if (realm.Length == 0) realm = (register ? msg.To : msg.From).Uri.HostString;
-        if (!SameUser(msg.From.Uri, user, realm)) return AuthCodes.AuthUserMismatch;
-        if (register && !SameUser(msg.To.Uri, user, realm)) return AuthCodes.AuthUserMismatch;
-        if (msg.Method == SipMethod.Publish && !SameUser(msg.RequestUri, user, realm)) return AuthCodes.AuthUserMismatch;
+        // compared as bytes: this runs for every authenticated request, and strings would be garbage
+        var user = AuthModule.AuthUser(ctx);
+        Span<byte> realmBuf = stackalloc byte[256];
+        ReadOnlySpan<byte> realmBytes = realm.Length == 0 ? (register ? msg.To : msg.From).Uri.Host
+            : Encoding.UTF8.GetMaxByteCount(realm.Length) <= realmBuf.Length ? realmBuf[..Encoding.UTF8.GetBytes(realm, realmBuf)] : Encoding.UTF8.GetBytes(realm);
+        if (!SameUser(msg.From.Uri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
+        if (register && !SameUser(msg.To.Uri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
+        if (msg.Method == SipMethod.Publish && !SameUser(msg.RequestUri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
         return r;
     }
 
-    private static bool SameUser(in SipUri uri, string user, string realm)
-        => uri.IsValid && Encoding.UTF8.GetString(uri.User) == user && string.Equals(uri.HostString, realm, StringComparison.OrdinalIgnoreCase);
+    private static bool SameUser(in SipUri uri, ReadOnlySpan<byte> user, ReadOnlySpan<byte> realm)
+        => uri.IsValid && uri.User.SequenceEqual(user) && System.Text.Ascii.EqualsIgnoreCase(uri.Host, realm);
 
     /// <summary>is_subscriber(uri, table, flags): 1 when a subscriber row exists for the URI's user
     /// (and domain with flags bit 1); bit 2 skips loading the load_credentials columns.</summary>

@@ -305,4 +305,27 @@ public class AuthTests
         }
         Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
     }
+
+    /// <summary>ARCHITECTURE.md: the hot path allocates nothing per message beyond the message itself.
+    /// auth_check of a good REGISTER (nonce check, subscriber lookup, digest, From/To check) once warm.</summary>
+    [Fact]
+    public void Auth_check_of_good_credentials_allocates_nothing_once_warm()
+    {
+        using var f = new AuthFixture(a => a.NonceCount = 1);
+        var ch = f.Challenge();
+        for (int i = 0; i < 4; i++)
+        {
+            long allocated = -1;
+            var cred = DigestClient.Answer(ch, "alice", "s3cret!", "REGISTER", "sip:example.com", nc: (uint)(1 + i));
+            f.Sip.Run(SipHarness.Register("alice", ["<sip:alice@192.0.2.7:40000>"], cseq: 2 + i, authorization: cred), ctx =>
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int r = f.AuthDb.AuthCheck(ctx, "example.com", "subscriber", "1");
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                return r;
+            });
+            Assert.Equal(1, f.Sip.Ret);
+            if (i > 0) Assert.Equal(0, allocated);
+        }
+    }
 }
