@@ -14,6 +14,9 @@ internal sealed class AuthState
     private SipMessage? _owner;
     public bool Stale;
     public int AuthorizedHeader = -1;
+
+    /// <summary>Where $au (the username up to '@') lies in the value of <see cref="AuthorizedHeader"/>.</summary>
+    public int AuthUserStart, AuthUserLength;
     public Dictionary<string, string?>? Loaded;
 
     public static AuthState Of(MessageContext ctx)
