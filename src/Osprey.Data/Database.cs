@@ -13,6 +13,7 @@ public sealed class Database : IDisposable
 {
     private readonly DbDataSource _source;
     private readonly SqlDialect _dialect;
+    private readonly List<DbQuery> _prepared = [];
 
     private Database(DbUrl url, DbDataSource source)
     {
@@ -112,6 +113,21 @@ public sealed class Database : IDisposable
         }
         return rows;
     }
+
+    /// <summary>
+    /// A SELECT (arguments <c>@p0</c> .. <c>@p(n-1)</c>) compiled once and run many times: for lookups on the
+    /// SIP path. Disposed with this database.
+    /// </summary>
+    public DbQuery Prepare(string sql, int parameterCount)
+    {
+        var q = new DbQuery(this, sql, parameterCount);
+        lock (_prepared) _prepared.Add(q);
+        return q;
+    }
+
+    internal DbCursor NewCursor(string sql, int parameterCount) => _source is SqliteDataSource
+        ? new SqliteCursor((Microsoft.Data.Sqlite.SqliteConnection)_source.OpenConnection(), sql, parameterCount)
+        : new PooledCursor(this, _source, sql, parameterCount);
 
     /// <summary>A raw statement; returns the number of rows affected.</summary>
     public int Execute(string sql, IReadOnlyList<object?>? args = null)
@@ -251,7 +267,15 @@ public sealed class Database : IDisposable
         }
     }
 
-    public void Dispose() => _source.Dispose();
+    public void Dispose()
+    {
+        lock (_prepared)
+        {
+            foreach (var q in _prepared) q.Dispose();
+            _prepared.Clear();
+        }
+        _source.Dispose();
+    }
 }
 
 /// <summary>Statements inside <see cref="Database.InTransaction"/>.</summary>

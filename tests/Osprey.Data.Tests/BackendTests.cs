@@ -183,4 +183,79 @@ public sealed class BackendTests : IDisposable
             Assert.Contains(ddl, s => s.Contains("\"location_account_contact_idx\" ON \"location\" (\"username\", \"domain\", \"contact\")", StringComparison.Ordinal));
         }
     }
+
+    private static string? PasswordOf(DbQuery q, string user)
+    {
+        using var run = q.Run();
+        run.Bind(0, System.Text.Encoding.UTF8.GetBytes(user));
+        if (!run.Read()) return null;
+        var pw = System.Text.Encoding.UTF8.GetString(run.GetUtf8(0));
+        Assert.Equal(pw, run.GetString(0));
+        Assert.True(run.IsNull(1));
+        Assert.Null(run.GetString(1));
+        Assert.Equal(7, run.GetInt64(2));
+        Assert.False(run.Read());
+        return pw;
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    [InlineData("mysql")]
+    public void Prepared_query_runs_again_with_new_arguments_and_sees_what_other_connections_commit(string backend)
+    {
+        using var db = Fresh(backend);
+        db.Insert("subscriber", [new("username", "alice"), new("domain", "example.com"), new("password", "pw-1"), new("ha1", ""), new("ha1b", "")]);
+        db.Insert("subscriber", [new("username", "bob"), new("domain", "example.com"), new("password", "bob's"), new("ha1", ""), new("ha1b", "")]);
+        using var q = db.Prepare("SELECT password, NULL, 7 FROM subscriber WHERE username = @p0", 1);
+        Assert.Equal("pw-1", PasswordOf(q, "alice"));
+        Assert.Equal("bob's", PasswordOf(q, "bob"));
+        Assert.Null(PasswordOf(q, "carol"));
+        Assert.Null(PasswordOf(q, ""));
+
+        // another Database: its own connections, as another process would have
+        Assert.True(Database.TryOpen(TestDatabases.Url(backend, _dir), out var other, out var err), err);
+        using (other)
+        {
+            other.Update("subscriber", [DbCondition.Eq("username", "alice")], [new("password", "pw-2")]);
+            Assert.Equal("pw-2", PasswordOf(q, "alice"));
+            other.Delete("subscriber", [DbCondition.Eq("username", "bob")]);
+            Assert.Null(PasswordOf(q, "bob"));
+
+            // readers on several threads while the other connection keeps changing the row: each run sees
+            // a committed value, and after the last write every run sees it
+            int writes = 0;
+            var readers = new Task[4];
+            for (int t = 0; t < readers.Length; t++)
+            {
+                readers[t] = Task.Run(() =>
+                {
+                    while (Volatile.Read(ref writes) < 20)
+                    {
+                        var pw = PasswordOf(q, "alice");
+                        Assert.True(pw is not null && pw.StartsWith("pw-", StringComparison.Ordinal), pw);
+                    }
+                });
+            }
+            for (int i = 3; i < 23; i++)
+            {
+                other.Update("subscriber", [DbCondition.Eq("username", "alice")], [new("password", "pw-" + i)]);
+                Interlocked.Increment(ref writes);
+            }
+            Assert.True(Task.WaitAll(readers, TimeSpan.FromSeconds(30)));
+            Assert.Equal("pw-22", PasswordOf(q, "alice"));
+        }
+    }
+
+    [Fact]
+    public void Prepared_query_with_a_mistake_says_so_when_prepared_for_a_run()
+    {
+        using var db = Fresh("sqlite");
+        using var q = db.Prepare("SELECT nosuchcolumn FROM subscriber WHERE username = @p0", 1);
+        var ex = Assert.ThrowsAny<System.Data.Common.DbException>(() =>
+        {
+            using var run = q.Run();
+        });
+        Assert.Contains("nosuchcolumn", ex.Message, StringComparison.Ordinal);
+    }
 }

@@ -190,9 +190,9 @@ public sealed class AuthModule : ModuleBase
         if (realm.Length == 0) realm = (proxy ? msg.From : msg.To).Uri.HostString;
         Span<byte> realmBytes = stackalloc byte[Encoding.UTF8.GetMaxByteCount(realm.Length)];
         realmBytes = realmBytes[..Encoding.UTF8.GetBytes(realm, realmBytes)];
-        int index = FindCredentials(msg, proxy ? HeaderId.ProxyAuthorization : HeaderId.Authorization, realmBytes);
+        int index = FindCredentials(msg, proxy ? HeaderId.ProxyAuthorization : HeaderId.Authorization, realmBytes, out var cr);
         if (index < 0) return Fail(AuthCodes.NoCredentials);
-        if (!DigestCredentials.TryParse(msg.ValueAt(index), out var cr, out _) || !cr.IsDigest) return Fail(AuthCodes.Error);
+        if (!cr.IsDigest) return Fail(AuthCodes.Error); // not digest, or not parseable (then cr is empty)
         if (cr.Algorithm == DigestAlgorithm.Unknown || cr.UserHash) return Fail(AuthCodes.Error);
 
         long now = Clock();
@@ -209,24 +209,24 @@ public sealed class AuthModule : ModuleBase
         Span<byte> userBuf = stackalloc byte[256];
         scoped ReadOnlySpan<byte> user = cr.Username;
         if (cr.HasEscapes && user.Length <= userBuf.Length) user = userBuf[..AuthParamReader.Unescape(user, userBuf)];
-        string username = Encoding.UTF8.GetString(user);
-        if (!source.TryGet(username, realm, out var secret, out bool isHa1)) return Fail(AuthCodes.UserUnknown);
+        Span<byte> secret = stackalloc byte[256];
+        if (!source.TryGet(user, realm, secret, out int secretLength, out bool isHa1)) return Fail(AuthCodes.UserUnknown);
+        if (secretLength < 0) return Fail(AuthCodes.Error);
 
         Span<byte> ha1 = stackalloc byte[64];
         Span<byte> ha2 = stackalloc byte[64];
         Span<byte> expected = stackalloc byte[64];
         int hlen;
         bool ok;
-        byte[] secretBytes = Encoding.UTF8.GetBytes(secret);
         try
         {
             ok = isHa1
-                ? DigestHash.TryComputeSessionHa1(cr.Algorithm, secretBytes, cr.Nonce, cr.Cnonce, ha1, out hlen)
-                : DigestHash.TryComputeHa1(cr.Algorithm, user, cr.Realm, secretBytes, cr.Nonce, cr.Cnonce, ha1, out hlen);
+                ? DigestHash.TryComputeSessionHa1(cr.Algorithm, secret[..secretLength], cr.Nonce, cr.Cnonce, ha1, out hlen)
+                : DigestHash.TryComputeHa1(cr.Algorithm, user, cr.Realm, secret[..secretLength], cr.Nonce, cr.Cnonce, ha1, out hlen);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(secretBytes);
+            CryptographicOperations.ZeroMemory(secret[..secretLength]);
         }
         if (!ok) return Fail(AuthCodes.Error); // e.g. a stored HA1 of another algorithm's length
         ReadOnlySpan<byte> methodBytes = method is null ? msg.MethodText : Encoding.UTF8.GetBytes(method);
@@ -254,6 +254,11 @@ public sealed class AuthModule : ModuleBase
             }
         }
         state.AuthorizedHeader = index;
+        // $au's place in the header, for auth_check's comparisons without parsing the header again
+        msg.ValueAt(index).Overlaps(cr.Username, out int userStart);
+        int at = cr.Username.IndexOf((byte)'@');
+        state.AuthUserStart = userStart;
+        state.AuthUserLength = at >= 0 ? at : cr.Username.Length;
         Interlocked.Increment(ref _success);
         return AuthCodes.Ok;
     }
@@ -265,8 +270,12 @@ public sealed class AuthModule : ModuleBase
     }
 
     /// <summary>The first credentials header of this kind whose realm matches (any when realm is empty).</summary>
-    private static int FindCredentials(SipMessage msg, HeaderId id, ReadOnlySpan<byte> realm)
+    private static int FindCredentials(SipMessage msg, HeaderId id, ReadOnlySpan<byte> realm) => FindCredentials(msg, id, realm, out _);
+
+    /// <summary>The same, handing out the parsed credentials (empty when the header found does not parse).</summary>
+    private static int FindCredentials(SipMessage msg, HeaderId id, ReadOnlySpan<byte> realm, out DigestCredentials found)
     {
+        found = default;
         for (int i = msg.IndexOf(id); i >= 0; i = msg.NextIndexOf(id, i))
         {
             if (!DigestCredentials.TryParse(msg.ValueAt(i), out var cr, out _))
@@ -274,7 +283,11 @@ public sealed class AuthModule : ModuleBase
                 if (realm.IsEmpty) return i;
                 continue;
             }
-            if (realm.IsEmpty || cr.Realm.SequenceEqual(realm)) return i;
+            if (realm.IsEmpty || cr.Realm.SequenceEqual(realm))
+            {
+                found = cr;
+                return i;
+            }
         }
         return -1;
     }
@@ -329,6 +342,18 @@ public sealed class AuthModule : ModuleBase
             if (which == 5) v = at >= 0 ? v[(at + 1)..] : cr.Realm;
         }
         return PvValue.FromString(Encoding.UTF8.GetString(v));
+    }
+
+    /// <summary>$au as bytes of the message (empty when there are no credentials), for comparisons that should not allocate.</summary>
+    internal static ReadOnlySpan<byte> AuthUser(MessageContext ctx)
+    {
+        var state = AuthState.Of(ctx);
+        if (state.AuthorizedHeader >= 0) return ctx.Message.ValueAt(state.AuthorizedHeader).Slice(state.AuthUserStart, state.AuthUserLength);
+        int i = CredentialsFor(ctx);
+        if (i < 0 || !DigestCredentials.TryParse(ctx.Message.ValueAt(i), out var cr, out _)) return default;
+        var u = cr.Username;
+        int at = u.IndexOf((byte)'@');
+        return at >= 0 ? u[..at] : u;
     }
 
     /// <summary>$au: user part of the credentials' username.</summary>

@@ -14,6 +14,9 @@ internal sealed class AuthState
     private long _owner; // the message's Serial
     public bool Stale;
     public int AuthorizedHeader = -1;
+
+    /// <summary>Where $au (the username up to '@') lies in the value of <see cref="AuthorizedHeader"/>.</summary>
+    public int AuthUserStart, AuthUserLength;
     public Dictionary<string, string?>? Loaded;
 
     public static AuthState Of(MessageContext ctx)
@@ -34,8 +37,9 @@ internal sealed class AuthState
 public interface ICredentialSource
 {
     /// <summary>
-    /// Looks up a user. <paramref name="secret"/> is the plain password when <paramref name="isHa1"/> is false,
-    /// else a stored HA1 (hex). False when there is no such user.
+    /// Looks up a user (UTF-8, unescaped) and writes its secret, UTF-8, into <paramref name="secret"/>: the
+    /// plain password when <paramref name="isHa1"/> is false, else a stored HA1 (hex). False when there is no
+    /// such user; <paramref name="secretLength"/> -1 when the lookup failed or the secret does not fit.
     /// </summary>
-    bool TryGet(string username, string realm, out string secret, out bool isHa1);
+    bool TryGet(ReadOnlySpan<byte> username, string realm, Span<byte> secret, out int secretLength, out bool isHa1);
 }

@@ -109,7 +109,7 @@ internal sealed class Nonces
     public ulong ChecksTag(int flags, ReadOnlySpan<byte> ruri, ReadOnlySpan<byte> callId, ReadOnlySpan<byte> fromTag, ReadOnlySpan<byte> srcIp)
     {
         if (flags == 0) return 0;
-        using var h = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
+        var h = Hmac();
         h.AppendData("checks"u8);
         Span<byte> f = [(byte)flags];
         h.AppendData(f);
@@ -134,7 +134,25 @@ internal sealed class Nonces
     private void Mac(ReadOnlySpan<byte> data, Span<byte> dest16)
     {
         Span<byte> full = stackalloc byte[32];
-        HMACSHA256.HashData(_secret, data, full);
+        var h = Hmac();
+        h.AppendData(data);
+        h.GetHashAndReset(full);
         full[..16].CopyTo(dest16);
+    }
+
+    // One keyed HMAC per thread, reset after each use: a one-shot HMACSHA256.HashData sets up and frees a
+    // context and schedules the key every time, which costs more than hashing a nonce's 21 bytes.
+    [ThreadStatic] private static IncrementalHash? t_hmac;
+    [ThreadStatic] private static Nonces? t_hmacOwner;
+
+    private IncrementalHash Hmac()
+    {
+        if (!ReferenceEquals(t_hmacOwner, this) || t_hmac is null)
+        {
+            t_hmac?.Dispose();
+            t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
+            t_hmacOwner = this;
+        }
+        return t_hmac;
     }
 }

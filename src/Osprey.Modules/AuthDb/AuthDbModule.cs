@@ -13,7 +13,8 @@ namespace Osprey.Modules.AuthDb;
 /// <summary>
 /// auth_db: digest verification with credentials from the <c>subscriber</c> table (Kamailio's columns):
 /// plain passwords (calculate_ha1=1, password_column "password") or stored HA1 (ha1, and ha1b for
-/// usernames that carry "@domain"). The lookup is a prepared single-row query per table.
+/// usernames that carry "@domain"). The lookup is a prepared query per table (<see cref="DbQuery"/>),
+/// run afresh for every request, so a changed password counts from the next request on.
 /// </summary>
 [Module("auth_db")]
 public sealed class AuthDbModule : ModuleBase, IDisposable
@@ -87,16 +88,19 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
         int f = AuthModule.ParseInt(flags);
         if ((f & 1) == 0) return r;
         if ((f & 2) != 0 && msg.Method is SipMethod.Invite or SipMethod.Bye or SipMethod.Prack or SipMethod.Update or SipMethod.Message) return r;
-        string user = Auth.GetAu(ctx, null).Str;
-        if (realm.Length == 0) realm = (register ? msg.To : msg.From).Uri.HostString;
-        if (!SameUser(msg.From.Uri, user, realm)) return AuthCodes.AuthUserMismatch;
-        if (register && !SameUser(msg.To.Uri, user, realm)) return AuthCodes.AuthUserMismatch;
-        if (msg.Method == SipMethod.Publish && !SameUser(msg.RequestUri, user, realm)) return AuthCodes.AuthUserMismatch;
+        // compared as bytes: this runs for every authenticated request, and strings would be garbage
+        var user = AuthModule.AuthUser(ctx);
+        Span<byte> realmBuf = stackalloc byte[256];
+        ReadOnlySpan<byte> realmBytes = realm.Length == 0 ? (register ? msg.To : msg.From).Uri.Host
+            : Encoding.UTF8.GetMaxByteCount(realm.Length) <= realmBuf.Length ? realmBuf[..Encoding.UTF8.GetBytes(realm, realmBuf)] : Encoding.UTF8.GetBytes(realm);
+        if (!SameUser(msg.From.Uri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
+        if (register && !SameUser(msg.To.Uri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
+        if (msg.Method == SipMethod.Publish && !SameUser(msg.RequestUri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
         return r;
     }
 
-    private static bool SameUser(in SipUri uri, string user, string realm)
-        => uri.IsValid && Encoding.UTF8.GetString(uri.User) == user && string.Equals(uri.HostString, realm, StringComparison.OrdinalIgnoreCase);
+    private static bool SameUser(in SipUri uri, ReadOnlySpan<byte> user, ReadOnlySpan<byte> realm)
+        => uri.IsValid && uri.User.SequenceEqual(user) && System.Text.Ascii.EqualsIgnoreCase(uri.Host, realm);
 
     /// <summary>is_subscriber(uri, table, flags): 1 when a subscriber row exists for the URI's user
     /// (and domain with flags bit 1); bit 2 skips loading the load_credentials columns.</summary>
@@ -105,11 +109,8 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
     {
         int f = AuthModule.ParseInt(flags);
         if (!SipUri.TryParse(uri, out var u) || !u.IsValid) return -1;
-        var t = Table(table);
-        var row = t.Find(u.UserString, (f & 1) != 0 ? u.HostString.ToLowerInvariant() : null);
-        if (row is null) return -1;
-        if ((f & 2) == 0) t.StoreLoaded(ctx, row);
-        return 1;
+        int found = Table(table).Lookup((f & 2) == 0 ? ctx : null, u.User, (f & 1) != 0 ? u.HostString.ToLowerInvariant() : null, -1, default, out _);
+        return found > 0 ? 1 : -1;
     }
 
     /// <summary>A load_credentials column fetched with the credentials of the current message (null when none).</summary>
@@ -127,10 +128,10 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
     /// <summary>One subscriber table: the prepared queries and the credential source bound to a message.</summary>
     private sealed class SubscriberTable
     {
+        private const int FirstLoaded = 2;
         private readonly AuthDbModule _m;
-        private readonly string _sqlUser;
-        private readonly string _sqlUserDomain;
-        private readonly int _firstLoaded;
+        private readonly DbQuery _byUser;
+        private readonly DbQuery _byUserDomain;
         [ThreadStatic] private static Source? t_source;
 
         public SubscriberTable(AuthDbModule m, string table)
@@ -139,32 +140,44 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
             var cols = new StringBuilder();
             cols.Append(Q(m.PasswordColumn)).Append(", ").Append(Q(m.PasswordColumn2));
             foreach (var c in m._load) cols.Append(", ").Append(Q(c));
-            _firstLoaded = 2;
-            _sqlUser = "SELECT " + cols + " FROM " + Q(table) + " WHERE " + Q(m.UserColumn) + " = @p0";
-            _sqlUserDomain = _sqlUser + " AND " + Q(m.DomainColumn) + " = @p1";
+            string sqlUser = "SELECT " + cols + " FROM " + Q(table) + " WHERE " + Q(m.UserColumn) + " = @p0";
+            _byUser = m._db!.Prepare(sqlUser, 1);
+            _byUserDomain = m._db!.Prepare(sqlUser + " AND " + Q(m.DomainColumn) + " = @p1", 2);
             string Q(string s) => m._db!.Backend == DbBackend.MySql ? "`" + s + "`" : "\"" + s + "\"";
         }
 
-        public DbRow? Find(string user, string? domain)
+        /// <summary>
+        /// Looks up a user (and domain, when given): 1 found, 0 no such row, -1 database error. When found,
+        /// column <paramref name="secretColumn"/> (if not negative) is copied into <paramref name="secret"/>
+        /// (length -1: it does not fit) and, with a context, the load_credentials columns are stored for it.
+        /// </summary>
+        public int Lookup(MessageContext? ctx, ReadOnlySpan<byte> user, string? domain, int secretColumn, Span<byte> secret, out int secretLength)
         {
-            List<DbRow> rows;
+            secretLength = 0;
             try
             {
-                rows = domain is null ? _m._db!.Query(_sqlUser, [user]) : _m._db!.Query(_sqlUserDomain, [user, domain]);
+                using var run = (domain is null ? _byUser : _byUserDomain).Run();
+                run.Bind(0, user);
+                if (domain is not null) run.Bind(1, domain);
+                if (!run.Read()) return 0;
+                if (secretColumn >= 0)
+                {
+                    var v = run.GetUtf8(secretColumn);
+                    secretLength = v.Length <= secret.Length ? v.Length : -1;
+                    if (secretLength > 0) v.CopyTo(secret);
+                }
+                if (ctx is not null && _m._load.Length > 0)
+                {
+                    var d = AuthModule.LoadedCredentials(ctx);
+                    for (int i = 0; i < _m._load.Length; i++) d[_m._load[i]] = run.GetString(FirstLoaded + i);
+                }
+                return 1;
             }
             catch (DbException ex)
             {
                 Osprey.Core.Logging.Logger.Process.Error("auth_db", "database error on " + _m._db!.Url.Display + ": " + ex.Message);
-                return null;
+                return -1;
             }
-            return rows.Count == 0 ? null : rows[0];
-        }
-
-        public void StoreLoaded(MessageContext ctx, DbRow row)
-        {
-            if (_m._load.Length == 0) return;
-            var d = AuthModule.LoadedCredentials(ctx);
-            for (int i = 0; i < _m._load.Length; i++) d[_m._load[i]] = row.GetString(_firstLoaded + i);
         }
 
         public ICredentialSource For(MessageContext ctx)
@@ -180,19 +193,17 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
             public SubscriberTable Table = null!;
             public MessageContext Ctx = null!;
 
-            public bool TryGet(string username, string realm, out string secret, out bool isHa1)
+            public bool TryGet(ReadOnlySpan<byte> username, string realm, Span<byte> secret, out int secretLength, out bool isHa1)
             {
                 var m = Table._m;
-                secret = "";
                 isHa1 = m.CalculateHa1 == 0;
-                int at = username.IndexOf('@');
-                string user = at >= 0 ? username[..at] : username;
-                var row = Table.Find(user, m.UseDomain != 0 ? realm : null);
-                if (row is null) return false;
+                int at = username.IndexOf((byte)'@');
+                var user = at >= 0 ? username[..at] : username;
                 // calculate_ha1=0: ha1b holds H(user@domain:realm:pw) for usernames that carry a domain
-                secret = (isHa1 && at >= 0 ? row.GetString(1) : row.GetString(0)) ?? "";
-                Table.StoreLoaded(Ctx, row);
-                return true;
+                int column = isHa1 && at >= 0 ? 1 : 0;
+                int found = Table.Lookup(Ctx, user, m.UseDomain != 0 ? realm : null, column, secret, out secretLength);
+                if (found < 0) secretLength = -1;
+                return found != 0;
             }
         }
     }

@@ -225,9 +225,9 @@ public static class DigestHash
         {
             case DigestAlgorithm.Md5:
             case DigestAlgorithm.Md5Sess:
-#pragma warning disable CA5351 // RFC 2617/8760: MD5 is what the protocol specifies; we offer SHA-2 alongside.
-                n = MD5.HashData(data, raw);
-#pragma warning restore CA5351
+                // managed: for digest's short inputs it is 2-4x faster than the platform's (Md5Benchmarks)
+                Md5.HashData(data, raw);
+                n = Md5.HashSize;
                 break;
             case DigestAlgorithm.Sha256:
             case DigestAlgorithm.Sha256Sess:

@@ -14,10 +14,14 @@ internal sealed class AuthFixture : IDisposable
     public AuthDbModule AuthDb { get; }
     public SipHarness Sip => R.Sip;
 
+    /// <summary>The SQLite file holding the subscriber table.</summary>
+    public string DbPath { get; }
+
     public AuthFixture(Action<AuthModule>? auth = null, Action<AuthDbModule>? authDb = null)
     {
         R = new RegistrarFixture();
-        var url = "sqlite://" + Path.Combine(R.Dir, "auth.db");
+        DbPath = Path.Combine(R.Dir, "auth.db");
+        var url = "sqlite://" + DbPath;
         Assert.True(Database.TryOpen(url, out var db, out var err), err);
         using (db)
         {

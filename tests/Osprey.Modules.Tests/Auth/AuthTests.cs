@@ -270,4 +270,62 @@ public class AuthTests
         Assert.Equal(1, f.Sip.Ret);
         Assert.Equal("example.com", dom);
     }
+
+    [Fact]
+    public void A_password_changed_by_another_process_counts_from_the_next_register()
+    {
+        using var f = new AuthFixture();
+        var ch = f.Challenge();
+        Assert.Equal(1, f.RegisterWith(DigestClient.Answer(ch, "alice", "s3cret!", "REGISTER", "sip:example.com"), cseq: 2));
+
+        // the sqlite3 shell stands for ospreyctl or a provisioning tool: its own process and connection
+        Sqlite3(f.DbPath, "UPDATE subscriber SET password = 'n3w-secret' WHERE username = 'alice';");
+        f.RegisterWith(DigestClient.Answer(ch, "alice", "s3cret!", "REGISTER", "sip:example.com", nc: 2), cseq: 3);
+        Assert.Equal(AuthCodes.InvalidPassword, f.LastAuth);
+        f.RegisterWith(DigestClient.Answer(ch, "alice", "n3w-secret", "REGISTER", "sip:example.com", nc: 3), cseq: 4);
+        Assert.Equal(AuthCodes.Ok, f.LastAuth);
+        Assert.Equal(200, f.Sip.LastReply().StatusCode);
+
+        Sqlite3(f.DbPath, "DELETE FROM subscriber WHERE username = 'alice';");
+        f.RegisterWith(DigestClient.Answer(ch, "alice", "n3w-secret", "REGISTER", "sip:example.com", nc: 4), cseq: 5);
+        Assert.Equal(AuthCodes.UserUnknown, f.LastAuth);
+        Assert.Equal(-1, f.Sip.Run(SipHarness.Invite("sip:x@example.com"), ctx => f.AuthDb.IsSubscriber(ctx, "sip:alice@example.com", "subscriber", "0")));
+    }
+
+    private static void Sqlite3(string file, string sql)
+    {
+        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sqlite3", [file, ".timeout 5000", sql])
+        {
+            RedirectStandardError = true,
+        })!;
+        if (!p.WaitForExit(10_000))
+        {
+            p.Kill();
+            Assert.Fail("sqlite3 did not finish");
+        }
+        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+    }
+
+    /// <summary>ARCHITECTURE.md: the hot path allocates nothing per message beyond the message itself.
+    /// auth_check of a good REGISTER (nonce check, subscriber lookup, digest, From/To check) once warm.</summary>
+    [Fact]
+    public void Auth_check_of_good_credentials_allocates_nothing_once_warm()
+    {
+        using var f = new AuthFixture(a => a.NonceCount = 1);
+        var ch = f.Challenge();
+        for (int i = 0; i < 4; i++)
+        {
+            long allocated = -1;
+            var cred = DigestClient.Answer(ch, "alice", "s3cret!", "REGISTER", "sip:example.com", nc: (uint)(1 + i));
+            f.Sip.Run(SipHarness.Register("alice", ["<sip:alice@192.0.2.7:40000>"], cseq: 2 + i, authorization: cred), ctx =>
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                int r = f.AuthDb.AuthCheck(ctx, "example.com", "subscriber", "1");
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                return r;
+            });
+            Assert.Equal(1, f.Sip.Ret);
+            if (i > 0) Assert.Equal(0, allocated);
+        }
+    }
 }
