@@ -15,7 +15,8 @@
 # Both servers run bench/sipp/bench.cfg, started from here in the foreground on 127.0.0.1 with the
 # same number of workers and pinned to the same CPU. For each of --pairs pairs, Kamailio runs,
 # then Osprey (K O K O ...): each one's maximum sustained rate is searched (rate doubled until a
-# step fails, then bisected), then a latency step runs at 50% of that pair's Kamailio maximum.
+# step fails, then bisected), then a latency step runs at 50% of that pair's Kamailio maximum, on the
+# server started afresh and warmed up at that rate.
 #
 # options
 #   --pairs N          Kamailio/Osprey pairs (default 3)
@@ -254,6 +255,22 @@ write_leg() { # pair server
 	} > "$LEG_DIR/leg.env"
 }
 
+# The latency step runs on a freshly started server (and callee), warmed up at the step's own rate:
+# what the maximum-rate search's overload left behind must not fall into it (in the call scenarios the
+# transactions of the calls a failed step left unanswered expire fr_inv_timer = 120 s later, which is
+# about when the latency step comes; a server that passed higher steps had more of them).
+restart_for_latency() { # server rate
+	stop_uas
+	stop_server
+	sleep "$PAUSE"
+	say "  restarting $1 for the latency step"
+	mv -f "$LEG_DIR/server.log" "$LEG_DIR/server-search.log" 2>/dev/null
+	[ -d "$LEG_DIR/uas" ] && mv -f "$LEG_DIR/uas" "$LEG_DIR/uas-search"
+	start_server "$1" || return 1
+	if [ "$SCENARIO" = call ] || [ "$SCENARIO" = call-rr ]; then start_uas || return 1; fi
+	run_step warmup "$2" "$(( WARMUP_S > 5 ? WARMUP_S : 5 ))"
+}
+
 latency_step() { # kind rate seconds
 	LAT_RATE=$2
 	sleep "$PAUSE"
@@ -281,7 +298,10 @@ for pair in $(seq 1 "$PAIRS"); do
 				half_of=$MAX_RATE
 				[ "$server" = osprey ] && [ "$kamailio_max" -gt 0 ] && half_of=$kamailio_max
 				[ "$server" = kamailio ] && kamailio_max=$MAX_RATE
-				if [ "$half_of" -gt 1 ] && [ "$STEP_VERDICT" != error ]; then latency_step latency "$(round_rate $((half_of / 2)))" "$LATENCY_S"; fi
+				if [ "$half_of" -gt 1 ] && [ "$STEP_VERDICT" != error ]; then
+					lat_rate=$(round_rate $((half_of / 2)))
+					if restart_for_latency "$server" "$lat_rate"; then latency_step latency "$lat_rate" "$LATENCY_S"; fi
+				fi
 			fi
 		else
 			FAIL_REASON=did-not-start
