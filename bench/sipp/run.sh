@@ -15,8 +15,8 @@
 # Both servers run bench/sipp/bench.cfg, started from here in the foreground on 127.0.0.1 with the
 # same number of workers and pinned to the same CPU. For each of --pairs pairs, Kamailio runs,
 # then Osprey (K O K O ...): each one's maximum sustained rate is searched (rate doubled until a
-# step fails, then bisected), then a latency step runs at 50% of that pair's Kamailio maximum, on the
-# server started afresh and warmed up at that rate.
+# step fails, then bisected), then a latency step runs at 50% of that pair's Kamailio maximum (for
+# the calls on the server started afresh and warmed up at that rate).
 #
 # options
 #   --pairs N          Kamailio/Osprey pairs (default 3)
@@ -255,10 +255,11 @@ write_leg() { # pair server
 	} > "$LEG_DIR/leg.env"
 }
 
-# The latency step runs on a freshly started server (and callee), warmed up at the step's own rate:
-# what the maximum-rate search's overload left behind must not fall into it (in the call scenarios the
-# transactions of the calls a failed step left unanswered expire fr_inv_timer = 120 s later, which is
-# about when the latency step comes; a server that passed higher steps had more of them).
+# In the call scenarios the latency step runs on a freshly started server (and callee), warmed up at
+# the step's own rate: the transactions of the calls a failed search step left unanswered expire
+# fr_inv_timer = 120 s later, about when the latency step comes, and a server that passed higher steps
+# had more of them. The other scenarios leave nothing behind but what they measure (the registered
+# users), so their latency step follows the search on the same server.
 restart_for_latency() { # server rate
 	stop_uas
 	stop_server
@@ -300,7 +301,10 @@ for pair in $(seq 1 "$PAIRS"); do
 				[ "$server" = kamailio ] && kamailio_max=$MAX_RATE
 				if [ "$half_of" -gt 1 ] && [ "$STEP_VERDICT" != error ]; then
 					lat_rate=$(round_rate $((half_of / 2)))
-					if restart_for_latency "$server" "$lat_rate"; then latency_step latency "$lat_rate" "$LATENCY_S"; fi
+					case $SCENARIO in
+					call|call-rr) restart_for_latency "$server" "$lat_rate" && latency_step latency "$lat_rate" "$LATENCY_S" ;;
+					*) latency_step latency "$lat_rate" "$LATENCY_S" ;;
+					esac
 				fi
 			fi
 		else
