@@ -269,7 +269,9 @@ restart_for_latency() { # server rate
 	[ -d "$LEG_DIR/uas" ] && mv -f "$LEG_DIR/uas" "$LEG_DIR/uas-search"
 	start_server "$1" || return 1
 	if [ "$SCENARIO" = call ] || [ "$SCENARIO" = call-rr ]; then start_uas || return 1; fi
-	run_step warmup "$2" "$(( WARMUP_S > 5 ? WARMUP_S : 5 ))"
+	# long enough for the steady state: past wt_timer (5 s), when freed transactions start to serve
+	# again, and the JIT's tiering
+	run_step warmup "$2" "$(( WARMUP_S > 15 ? WARMUP_S : 15 ))"
 }
 
 latency_step() { # kind rate seconds
