@@ -256,9 +256,8 @@ public sealed class AuthModule : ModuleBase
         state.AuthorizedHeader = index;
         // $au's place in the header, for auth_check's comparisons without parsing the header again
         msg.ValueAt(index).Overlaps(cr.Username, out int userStart);
-        int at = cr.Username.IndexOf((byte)'@');
         state.AuthUserStart = userStart;
-        state.AuthUserLength = at >= 0 ? at : cr.Username.Length;
+        state.AuthUserLength = UserPart(cr.Username).Length;
         Interlocked.Increment(ref _success);
         return AuthCodes.Ok;
     }
@@ -335,11 +334,11 @@ public sealed class AuthModule : ModuleBase
             5 => cr.Username,
             _ => default,
         };
-        if (which == 0 || which == 5)
+        if (which == 0) v = UserPart(v);
+        else if (which == 5)
         {
             int at = v.IndexOf((byte)'@');
-            if (which == 0 && at >= 0) v = v[..at];
-            if (which == 5) v = at >= 0 ? v[(at + 1)..] : cr.Realm;
+            v = at >= 0 ? v[(at + 1)..] : cr.Realm;
         }
         return PvValue.FromString(Encoding.UTF8.GetString(v));
     }
@@ -351,9 +350,14 @@ public sealed class AuthModule : ModuleBase
         if (state.AuthorizedHeader >= 0) return ctx.Message.ValueAt(state.AuthorizedHeader).Slice(state.AuthUserStart, state.AuthUserLength);
         int i = CredentialsFor(ctx);
         if (i < 0 || !DigestCredentials.TryParse(ctx.Message.ValueAt(i), out var cr, out _)) return default;
-        var u = cr.Username;
-        int at = u.IndexOf((byte)'@');
-        return at >= 0 ? u[..at] : u;
+        return UserPart(cr.Username);
+    }
+
+    /// <summary>The user part of a credentials username: up to its '@' ($au; $ad is what follows).</summary>
+    private static ReadOnlySpan<byte> UserPart(ReadOnlySpan<byte> username)
+    {
+        int at = username.IndexOf((byte)'@');
+        return at >= 0 ? username[..at] : username;
     }
 
     /// <summary>$au: user part of the credentials' username.</summary>

@@ -21,21 +21,12 @@ internal sealed class ClientBranch
 
     private string? _uri;
 
-    /// <summary>The Request-URI the branch was sent to: the one set for it, or read from the sent request
-    /// line on first use.</summary>
+    /// <summary>The Request-URI the branch was sent to: the one set for it, or that of the sent request
+    /// (<see cref="Sent"/>) on first use.</summary>
     public string Uri
     {
-        get => _uri ??= RequestLineUri();
+        get => _uri ??= System.Text.Encoding.UTF8.GetString(Sent.RequestUriText);
         set => _uri = value;
-    }
-
-    private string RequestLineUri()
-    {
-        var line = Request;
-        int nl = line.IndexOf((byte)'\n');
-        if (nl >= 0) line = line[..nl];
-        int sp1 = line.IndexOf((byte)' '), sp2 = line.LastIndexOf((byte)' ');
-        return sp1 >= 0 && sp2 > sp1 ? System.Text.Encoding.UTF8.GetString(line[(sp1 + 1)..sp2]) : "";
     }
     public string? DestinationUri;
 

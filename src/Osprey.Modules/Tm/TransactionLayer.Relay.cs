@@ -121,8 +121,9 @@ public sealed partial class TransactionLayer
             if (tempBuffer is not null) TmBuffers.Return(tempBuffer);
             if (ReferenceEquals(baseMsg, t_scratch) && t_scratchBusy)
             {
+                // the scratch served as tx.BaseRequest: from here on the transaction keeps only its bytes
                 t_scratchBusy = false;
-                if (tx.IsOwnRequest(baseMsg)) tx.BaseRequest = null;
+                tx.BaseRequest = null;
             }
             if (added == 0)
             {
@@ -158,9 +159,9 @@ public sealed partial class TransactionLayer
 
     /// <summary>The request with the script's edits applied, parsed again: what branches are built from.
     /// Its bytes are in <paramref name="rented"/> (pooled: the caller gives it back), null when the edited
-    /// request did not parse and the context's message is returned instead.</summary>
-    /// With <paramref name="scratch"/> the parse goes into this thread's scratch message when it is free
-    /// (<see cref="t_scratchBusy"/>): the caller frees it once the branches are built.
+    /// request did not parse and the context's message is returned instead. With <paramref name="scratch"/>
+    /// the parse goes into this thread's scratch message when it is free (<see cref="t_scratchBusy"/>):
+    /// the caller frees it once the branches are built.</summary>
     private static SipMessage Rebuild(MessageContext ctx, out byte[]? rented, bool scratch = false)
     {
         using var bytes = ctx.Editor.Apply();
