@@ -240,7 +240,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
         if (n > MaxContactsPerRequest) return Reject(ctx, 400, "Bad Request - Too Many Contacts In Request", null, reply, ref _rejected, -1);
 
         long headerExpires = msg.Expires;
-        var callId = Encoding.UTF8.GetString(msg.CallId);
+        ReadOnlySpan<byte> callId = msg.CallId;
         int cseq = (int)msg.CSeq.Number;
         long now = Ul.Now();
 
@@ -300,7 +300,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
                 {
                     if (i >= l.Record.Count) continue;
                     var b = l.Record[i];
-                    if (b.CallId == callId && cseq <= b.CSeq) continue;
+                    if (b.CallIdIs(callId) && cseq <= b.CSeq) continue;
                     dbOk &= l.Delete(b);
                 }
                 ret = 3;
@@ -319,7 +319,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
                     p.Match = Find(l.Record, contacts[i], p, callId, path, now);
                     if (p.Match is not null)
                     {
-                        if (p.Match.CallId == callId && cseq < p.Match.CSeq)
+                        if (p.Match.CallIdIs(callId) && cseq < p.Match.CSeq)
                         {
                             return Reject(ctx, 400, "Bad Request - Invalid CSeq number", null, reply, ref _rejected, -1);
                         }
@@ -352,7 +352,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
                 {
                     ref var p = ref pending[i];
                     var b = p.Match;
-                    if (b is not null && b.CallId == callId && cseq == b.CSeq && b.Expires - now == p.Expires)
+                    if (b is not null && b.CallIdIs(callId) && cseq == b.CSeq && b.Expires - now == p.Expires)
                     {
                         touched?.Add(b); // a retransmission of the same REGISTER: nothing to change
                         continue;
@@ -371,7 +371,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
                     if (!Equal(b.Contact, contacts[i].UriText)) b.Contact = contacts[i].UriString; // another contact for the same flow (RFC 5626)
                     b.Expires = now + p.Expires;
                     b.Q = p.Q;
-                    if (!string.Equals(b.CallId, callId, StringComparison.Ordinal)) b.CallId = callId;
+                    b.SetCallId(callId);
                     b.CSeq = cseq;
                     if (!Equal(b.UserAgent, userAgentBytes)) b.UserAgent = _userAgents.Get(userAgentBytes);
                     b.Path = path;
@@ -425,7 +425,7 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
         return ret;
     }
 
-    private ContactBinding? Find(AorRecord? rec, in NameAddr c, in PendingContact p, string callId, string? path, long now)
+    private ContactBinding? Find(AorRecord? rec, in NameAddr c, in PendingContact p, ReadOnlySpan<byte> callId, string? path, long now)
     {
         if (rec is null) return null;
         var uri = c.UriText;
@@ -441,9 +441,9 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
             bool contactEq = Equal(b.Contact, uri);
             bool hit = Ul.MatchingMode switch
             {
-                1 => contactEq && b.CallId == callId,
+                1 => contactEq && b.CallIdIs(callId),
                 2 => contactEq && (path is null || b.Path == path),
-                3 => b.CallId == callId,
+                3 => b.CallIdIs(callId),
                 _ => contactEq,
             };
             if (hit) return b;

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Osprey.Modules.Usrloc;
 
 /// <summary>Where a binding stands with respect to the database (write-back bookkeeping).</summary>
@@ -24,7 +26,36 @@ public sealed class ContactBinding
     /// <summary>q-value times 1000 (0..1000), or -1 when the contact had none (Kamailio's Q_UNSPECIFIED).</summary>
     public int Q { get; set; } = -1;
 
-    public string CallId { get; set; } = "";
+    /// <summary>The Call-ID of the REGISTER that last changed this binding. Kept as bytes that a refresh
+    /// overwrites in place (UAs and SIPp often send a new Call-ID with each refresh): a string per
+    /// REGISTER would be a new object hanging off a long-lived binding, promoted by every GC.</summary>
+    public string CallId
+    {
+        get => _callIdText ??= Encoding.UTF8.GetString(_callId, 0, _callIdLength);
+        set
+        {
+            SetCallId(Encoding.UTF8.GetBytes(value));
+            _callIdText = value;
+        }
+    }
+
+    private byte[] _callId = [];
+    private int _callIdLength;
+    private string? _callIdText = "";
+
+    public ReadOnlySpan<byte> CallIdBytes => _callId.AsSpan(0, _callIdLength);
+
+    public bool CallIdIs(ReadOnlySpan<byte> callId) => CallIdBytes.SequenceEqual(callId);
+
+    /// <summary>Sets the Call-ID, in the bytes already held when they are long enough.</summary>
+    public void SetCallId(ReadOnlySpan<byte> callId)
+    {
+        if (CallIdIs(callId)) return;
+        if (_callId.Length < callId.Length) _callId = new byte[(callId.Length + 15) & ~15];
+        callId.CopyTo(_callId);
+        _callIdLength = callId.Length;
+        _callIdText = null;
+    }
     public int CSeq { get; set; }
 
     /// <summary>usrloc flags (FL_*).</summary>
@@ -72,5 +103,10 @@ public sealed class ContactBinding
     public bool IsExpired(long now) => Expires != 0 && Expires <= now;
 
     /// <summary>A copy, for reading outside the bucket lock (RPC, $ulc, the 200 reply).</summary>
-    public ContactBinding Clone() => (ContactBinding)MemberwiseClone();
+    public ContactBinding Clone()
+    {
+        var c = (ContactBinding)MemberwiseClone();
+        c._callId = CallIdBytes.ToArray(); // the original's bytes change in place on its next refresh
+        return c;
+    }
 }

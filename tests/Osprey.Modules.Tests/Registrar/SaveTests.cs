@@ -44,6 +44,22 @@ public class SaveTests
     }
 
     [Fact]
+    public void Refresh_with_a_new_call_id_takes_it_and_an_earlier_snapshot_keeps_the_old_one()
+    {
+        using var f = new RegistrarFixture();
+        f.Save(SipHarness.Register("alice", ["<sip:alice@192.0.2.7>"], callId: "first@x", cseq: 1, expires: 600));
+        var before = Assert.Single(f.Ul.LookupAor("location", "alice")!.Contacts);
+        Assert.Equal(2, f.Save(SipHarness.Register("alice", ["<sip:alice@192.0.2.7>"], callId: "a-longer-second-call-id@x", cseq: 1, expires: 600)));
+        Assert.Equal(2, f.Save(SipHarness.Register("alice", ["<sip:alice@192.0.2.7>"], callId: "third@x", cseq: 1, expires: 600)));
+        var after = Assert.Single(f.Ul.LookupAor("location", "alice")!.Contacts);
+        Assert.Equal("third@x", after.CallId);
+        Assert.Equal("first@x", before.CallId);
+        // the same Call-ID with a lower CSeq is out of order (RFC 3261 §10.3 step 7)
+        f.Save(SipHarness.Register("alice", ["<sip:alice@192.0.2.7>"], callId: "third@x", cseq: 0, expires: 600));
+        Assert.Equal(400, f.Sip.LastReply().StatusCode);
+    }
+
+    [Fact]
     public void Reply_lists_every_binding_of_the_aor_with_remaining_time()
     {
         using var f = new RegistrarFixture();
