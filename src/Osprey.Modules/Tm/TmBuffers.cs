@@ -6,9 +6,9 @@ namespace Osprey.Modules.Tm;
 /// transactions hold one each, rented at creation and returned <c>wt_timer</c> later, often a whole timer
 /// tick's worth at once: more than <see cref="System.Buffers.ArrayPool{T}.Shared"/> keeps, so its buffers
 /// were new objects that every GC had to copy while the transaction lingered. This pool keeps what is
-/// returned, so at a steady call rate buffers are reused and stay in the oldest generation; buffers
-/// not needed during one trim interval are let go (<see cref="Trim"/>), so an idle server returns to
-/// its baseline.
+/// returned, so at a steady call rate buffers are reused and stay in the oldest generation; a quarter
+/// of the buffers not needed during one trim interval are let go, all of them after an interval without
+/// use (<see cref="Trim"/>), so an idle server returns to its baseline.
 /// </summary>
 internal static class TmBuffers
 {
@@ -72,6 +72,7 @@ internal static class TmBuffers
         private byte[][] _items = new byte[16][];
         private int _count;
         private int _low; // fewest free buffers since the last trim: that many were not needed
+        private bool _taken; // a buffer was taken since the last trim
 
         public int Count => Volatile.Read(ref _count);
 
@@ -79,6 +80,7 @@ internal static class TmBuffers
         {
             lock (_gate)
             {
+                _taken = true;
                 if (_count > 0)
                 {
                     var b = _items[--_count];
@@ -108,10 +110,14 @@ internal static class TmBuffers
         {
             lock (_gate)
             {
-                int drop = _low;
+                // Idle (nothing taken): all go. Busy: a quarter of those not needed, so the pool follows a
+                // falling rate within seconds without dropping, at each interval's lowest point, buffers
+                // the next interval's ups and downs need again (new buffers are what every GC copies).
+                int drop = _taken ? (_low + 3) / 4 : _count;
                 for (int i = _count - drop; i < _count; i++) _items[i] = null!;
                 _count -= drop;
                 _low = _count;
+                _taken = false;
                 if (_count < _items.Length / 4 && _items.Length > 16) Array.Resize(ref _items, Math.Max(16, _items.Length / 2));
                 return drop;
             }

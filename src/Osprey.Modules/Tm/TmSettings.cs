@@ -30,7 +30,18 @@ public sealed class TmSettings
     public int FailureReplyMode { get; set; } = 3;
     public bool RestartFrOnEachReply { get; set; } = true;
     public bool AutoInv100 { get; set; } = true;
-    public string AutoInv100Reason { get; set; } = "Trying";
+    public string AutoInv100Reason
+    {
+        get;
+        set
+        {
+            field = value;
+            AutoInv100ReasonBytes = System.Text.Encoding.UTF8.GetBytes(value);
+        }
+    } = "Trying";
+
+    /// <summary><see cref="AutoInv100Reason"/> as sent (encoded once, not per INVITE).</summary>
+    internal byte[] AutoInv100ReasonBytes { get; private set; } = "Trying"u8.ToArray();
     public bool NoisyCtimer { get; set; } = true;
 
     /// <summary>0 stateful, 1 stateless, 2 drop: what happens to a CANCEL that matches no INVITE.</summary>

@@ -151,7 +151,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
     {
         if (Settings.AutoInv100 && !tx.Canceled && tx.Method == SipMethod.Invite && tx.UasStatus == 0)
         {
-            SendLocalReply(tx, ctx, 100, System.Text.Encoding.UTF8.GetBytes(Settings.AutoInv100Reason));
+            SendLocalReply(tx, ctx, 100, Settings.AutoInv100ReasonBytes);
         }
     }
 
