@@ -7,14 +7,18 @@ namespace Osprey.Modules.Tm;
 /// tick's worth at once: more than <see cref="System.Buffers.ArrayPool{T}.Shared"/> keeps, so its buffers
 /// were new objects that every GC had to copy while the transaction lingered. This pool keeps what is
 /// returned, so at a steady call rate buffers are reused and stay in the oldest generation; a quarter
-/// of the buffers not needed during one trim interval are let go, all of them after an interval without
-/// use (<see cref="Trim"/>), so an idle server returns to its baseline.
+/// of the buffers not needed during one trim interval are let go, all of them after
+/// <see cref="IdleTrimsBeforeRelease"/> intervals without use (<see cref="Trim"/>), so an idle server
+/// returns to its baseline while a lull of a few seconds does not send the next calls to the allocator.
 /// </summary>
 internal static class TmBuffers
 {
     private const int MinShift = 8; // 256 B
     private const int ClassCount = 9; // 256 B .. 64 KiB; larger buffers are allocated and dropped
     private const int MaxPerClass = 1 << 16;
+
+    /// <summary>Trims in a row without a buffer taken after which an idle pool lets go of everything.</summary>
+    public const int IdleTrimsBeforeRelease = 5;
 
     private static readonly Bucket[] s_buckets = CreateBuckets();
 
@@ -73,6 +77,7 @@ internal static class TmBuffers
         private int _count;
         private int _low; // fewest free buffers since the last trim: that many were not needed
         private bool _taken; // a buffer was taken since the last trim
+        private int _idleTrims; // trims in a row with nothing taken
 
         public int Count => Volatile.Read(ref _count);
 
@@ -110,10 +115,12 @@ internal static class TmBuffers
         {
             lock (_gate)
             {
-                // Idle (nothing taken): all go. Busy: a quarter of those not needed, so the pool follows a
-                // falling rate within seconds without dropping, at each interval's lowest point, buffers
-                // the next interval's ups and downs need again (new buffers are what every GC copies).
-                int drop = _taken ? (_low + 3) / 4 : _count;
+                // A quarter of those not needed: the pool follows a falling rate within seconds without
+                // dropping, at each interval's lowest point, buffers the next interval's ups and downs need
+                // again (new buffers are what every GC copies). A lull of a few seconds keeps most; after
+                // IdleTrimsBeforeRelease trims with nothing taken, all go.
+                _idleTrims = _taken ? 0 : _idleTrims + 1;
+                int drop = _idleTrims >= IdleTrimsBeforeRelease ? _count : (_low + 3) / 4;
                 for (int i = _count - drop; i < _count; i++) _items[i] = null!;
                 _count -= drop;
                 _low = _count;

@@ -60,7 +60,7 @@ public sealed partial class TransactionLayer : ITransactionLayer
     private void TrimBuffers(object? state)
     {
         TmBuffers.Trim();
-        Pool.Trim(Clock.NowMs, TrimIntervalMs);
+        Pool.Trim(Clock.NowMs, TmBuffers.IdleTrimsBeforeRelease * TrimIntervalMs);
         Clock.Schedule(TrimIntervalMs, _onTrim, null);
     }
 

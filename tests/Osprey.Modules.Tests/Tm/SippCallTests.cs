@@ -115,11 +115,13 @@ public class SippCallTests(ITestOutputHelper output)
         output.WriteLine($"tm.stats after: current {stats.Current}, created {stats.Created}, freed {stats.Freed}");
         Assert.Equal(0, stats.Current);
         Assert.Equal(stats.Created, stats.Freed);
-        // tm keeps the buffers of freed transactions for the next ones while calls go on, and lets go of
-        // those left unused for a trim interval: an idle server is back at its baseline seconds later
+        // tm keeps the buffers and objects of freed transactions for the next ones while calls go on (and
+        // through a lull of a few seconds), and lets go of all of them once idle for IdleTrimsBeforeRelease
+        // trim intervals: an idle server is back at its baseline seconds later
         var idle = System.Diagnostics.Stopwatch.StartNew();
-        while (TmBuffers.FreeCount > 0 && idle.ElapsedMilliseconds < 4 * TransactionLayer.TrimIntervalMs) await Task.Delay(200);
-        output.WriteLine($"tm buffers held for reuse {TmBuffers.FreeCount} after {idle.ElapsedMilliseconds} ms idle");
+        int waitMs = (TmBuffers.IdleTrimsBeforeRelease + 3) * TransactionLayer.TrimIntervalMs;
+        while ((TmBuffers.FreeCount > 0 || rig.Tm.Layer.Pool.Count > 0) && idle.ElapsedMilliseconds < waitMs) await Task.Delay(200);
+        output.WriteLine($"tm buffers held for reuse {TmBuffers.FreeCount}, transactions {rig.Tm.Layer.Pool.Count}, after {idle.ElapsedMilliseconds} ms idle");
         var (heap1, rss1) = Memory();
         output.WriteLine($"after: managed heap {heap1 / 1024} KiB ({(heap1 - heap0) / 1024:+#;-#;0} KiB), RSS {rss1 / 1024} KiB ({(rss1 - rss0) / 1024:+#;-#;0} KiB)");
         // a leak of even 100 bytes per call would be 10 MB over 100,000 calls

@@ -154,6 +154,18 @@ public class TmFunctionTests
     }
 
     [Fact]
+    public void Auto_inv_100_reason_is_the_reason_phrase_of_the_trying()
+    {
+        var h = new TmHarness(tm => tm.AutoInv100Reason = "Wird bearbeitet");
+        h.FromUac(Invite());
+        var trying = Assert.Single(h.Net.To(Uac));
+        Assert.Equal(100, trying.StatusCode);
+        Assert.Equal("Wird bearbeitet", System.Text.Encoding.UTF8.GetString(trying.Reason));
+        h.FromUac(Invite(branch: "z9hG4bKuac2", callId: "call-2"));
+        Assert.Equal("Wird bearbeitet", System.Text.Encoding.UTF8.GetString(h.Net.To(Uac)[^1].Reason));
+    }
+
+    [Fact]
     public void Bad_parameters_are_refused_at_init_with_a_message()
     {
         var tm = new TmModule { Server = new Core.Pipeline.SipServer(new Core.CoreSettings(), new Core.Routing.DefaultRouter()), Scheduler = new ManualScheduler(), RetrTimer1 = 5000, RetrTimer2 = 4000 };

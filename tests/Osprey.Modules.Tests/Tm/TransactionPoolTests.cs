@@ -73,8 +73,11 @@ public class TransactionPoolTests
         Assert.Equal(0, h.Layer.Count);
         Assert.Equal(1, h.Tm.RpcStats().Freed);
         Assert.Equal(1, h.Layer.Pool.Count);
-        // nobody took it: after its grace time and an idle trim interval or two, it is gone
-        h.Clock.Advance(TransactionPool.GraceMs + 3 * TransactionLayer.TrimIntervalMs);
+        // a lull of a few seconds keeps it for the calls that follow
+        h.Clock.Advance(TransactionPool.GraceMs + 2 * TransactionLayer.TrimIntervalMs);
+        Assert.Equal(1, h.Layer.Pool.Count);
+        // nobody took it for IdleTrimsBeforeRelease trim intervals after its grace time: it is gone
+        h.Clock.Advance((TmBuffers.IdleTrimsBeforeRelease + 1) * TransactionLayer.TrimIntervalMs);
         Assert.Equal(0, h.Layer.Pool.Count);
     }
 
