@@ -28,9 +28,13 @@ public sealed class TimingWheel : IDisposable
     private TimerEntry? _pool;
     private int _poolCount;
 
-    // Free entries kept for reuse: enough for a steady state, not every entry a load peak made (after a
-    // burst the rest go to the GC, so memory returns to its baseline).
-    private const int MaxPooled = 8192;
+    // Free entries kept for reuse. A lull of a few seconds hands back every entry the lingering
+    // transactions held; they are kept for the calls that follow (new entries are what the GC copies).
+    // Every PoolTrimInterval the entries not needed lately go a quarter at a time, all of them once
+    // unused for a while (FreeListTrimmer), so memory returns to its baseline.
+    private const int MaxPooled = 1 << 18;
+    private static readonly TimeSpan PoolTrimInterval = TimeSpan.FromSeconds(2);
+    private FreeListTrimmer _poolTrimmer;
     private long _processedTick;
     private int _pending;
     private volatile bool _disposed;
@@ -183,6 +187,7 @@ public sealed class TimingWheel : IDisposable
 
     private int ProcessTick(long tick)
     {
+        if (tick % Math.Max(1, PoolTrimInterval.Ticks / _tickTicks) == 0) TrimPool();
         var slot = _slots[tick & _mask];
         TimerEntry? fireHead = null, fireTail = null;
         lock (slot.Gate)
@@ -271,9 +276,11 @@ public sealed class TimingWheel : IDisposable
             {
                 _pool = e.Next;
                 _poolCount--;
+                _poolTrimmer.Took(_poolCount);
                 e.Next = null;
                 return e;
             }
+            _poolTrimmer.Missed();
         }
 
         return new TimerEntry();
@@ -293,6 +300,22 @@ public sealed class TimingWheel : IDisposable
                 e.Next = _pool;
                 _pool = e;
                 _poolCount++;
+            }
+        }
+    }
+
+    /// <summary>Lets go of free entries not needed lately (see <see cref="MaxPooled"/>).</summary>
+    private void TrimPool()
+    {
+        lock (_poolGate)
+        {
+            int drop = _poolTrimmer.Trim(_poolCount);
+            for (int i = 0; i < drop && _pool is not null; i++)
+            {
+                var e = _pool;
+                _pool = e.Next;
+                e.Next = null;
+                _poolCount--;
             }
         }
     }

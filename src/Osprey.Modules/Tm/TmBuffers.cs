@@ -6,19 +6,20 @@ namespace Osprey.Modules.Tm;
 /// transactions hold one each, rented at creation and returned <c>wt_timer</c> later, often a whole timer
 /// tick's worth at once: more than <see cref="System.Buffers.ArrayPool{T}.Shared"/> keeps, so its buffers
 /// were new objects that every GC had to copy while the transaction lingered. This pool keeps what is
-/// returned, so at a steady call rate buffers are reused and stay in the oldest generation; a quarter
-/// of the buffers not needed during one trim interval are let go, all of them after
-/// <see cref="IdleTrimsBeforeRelease"/> intervals without use (<see cref="Trim"/>), so an idle server
-/// returns to its baseline while a lull of a few seconds does not send the next calls to the allocator.
+/// returned, so at a steady call rate buffers are reused and stay in the oldest generation. Each trim
+/// lets a quarter of those not needed lately go, and all of them after
+/// <see cref="IdleTrimsBeforeRelease"/> intervals without use (<see cref="Osprey.Core.Timers.FreeListTrimmer"/>),
+/// so an idle server returns to its baseline while a lull of a few seconds, or a rate that climbs, does
+/// not send the next calls to the allocator.
 /// </summary>
 internal static class TmBuffers
 {
     private const int MinShift = 8; // 256 B
     private const int ClassCount = 9; // 256 B .. 64 KiB; larger buffers are allocated and dropped
-    private const int MaxPerClass = 1 << 16;
+    private const int MaxPerClass = 1 << 18; // what a lull hands back at once, kept for the calls after it
 
     /// <summary>Trims in a row without a buffer taken after which an idle pool lets go of everything.</summary>
-    public const int IdleTrimsBeforeRelease = 5;
+    public const int IdleTrimsBeforeRelease = Osprey.Core.Timers.FreeListTrimmer.IdleTrims;
 
     private static readonly Bucket[] s_buckets = CreateBuckets();
 
@@ -75,9 +76,7 @@ internal static class TmBuffers
         private readonly Lock _gate = new();
         private byte[][] _items = new byte[16][];
         private int _count;
-        private int _low; // fewest free buffers since the last trim: that many were not needed
-        private bool _taken; // a buffer was taken since the last trim
-        private int _idleTrims; // trims in a row with nothing taken
+        private Osprey.Core.Timers.FreeListTrimmer _trimmer;
 
         public int Count => Volatile.Read(ref _count);
 
@@ -85,15 +84,14 @@ internal static class TmBuffers
         {
             lock (_gate)
             {
-                _taken = true;
                 if (_count > 0)
                 {
                     var b = _items[--_count];
                     _items[_count] = null!;
-                    if (_count < _low) _low = _count;
+                    _trimmer.Took(_count);
                     return b;
                 }
-                _low = 0;
+                _trimmer.Missed();
             }
             return new byte[size];
         }
@@ -115,17 +113,10 @@ internal static class TmBuffers
         {
             lock (_gate)
             {
-                // A quarter of those not needed: the pool follows a falling rate within seconds without
-                // dropping, at each interval's lowest point, buffers the next interval's ups and downs need
-                // again (new buffers are what every GC copies). A lull of a few seconds keeps most; after
-                // IdleTrimsBeforeRelease trims with nothing taken, all go.
-                _idleTrims = _taken ? 0 : _idleTrims + 1;
-                int drop = _idleTrims >= IdleTrimsBeforeRelease ? _count : (_low + 3) / 4;
+                int drop = _trimmer.Trim(_count);
                 for (int i = _count - drop; i < _count; i++) _items[i] = null!;
+                if (drop > 0 && drop == _count && _items.Length > 16) _items = new byte[16][]; // all went: the list too
                 _count -= drop;
-                _low = _count;
-                _taken = false;
-                if (_count < _items.Length / 4 && _items.Length > 16) Array.Resize(ref _items, Math.Max(16, _items.Length / 2));
                 return drop;
             }
         }
