@@ -12,7 +12,10 @@ internal static class Aor
     /// <summary>The usrloc key of a URI: the user (lower-cased unless case_sensitive), with "@host"
     /// (host always lower-cased, RFC 3261 §19.1.4) when use_domain is set. False when the URI has no user
     /// and no host.</summary>
-    public static bool TryKey(in SipUri uri, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "")
+    /// <summary>The AOR key of a URI (user, or user@domain with use_domain; lower-cased unless case
+    /// sensitive). With <paramref name="table"/>, an AOR already stored there comes back as the stored
+    /// string (nothing allocated for a known user).</summary>
+    public static bool TryKey(in SipUri uri, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "", Osprey.Modules.Usrloc.LocationTable? table = null)
     {
         aor = "";
         if (!uri.IsValid) return false;
@@ -32,14 +35,14 @@ internal static class Aor
             Ascii.ToLowerInPlace(buf[(user.Length + 1)..], out _);
         }
         if (user.IsEmpty && !useDomain) return false;
-        aor = Encoding.UTF8.GetString(buf);
+        aor = table?.KnownAor(buf) ?? Encoding.UTF8.GetString(buf);
         return true;
     }
 
-    public static bool TryKey(string uriText, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "")
+    public static bool TryKey(string uriText, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "", Osprey.Modules.Usrloc.LocationTable? table = null)
     {
         aor = "";
-        return SipUri.TryParse(Encoding.UTF8.GetBytes(uriText), out var uri) && TryKey(uri, caseSensitive, useDomain, out aor, realmPrefix);
+        return SipUri.TryParse(Encoding.UTF8.GetBytes(uriText), out var uri) && TryKey(uri, caseSensitive, useDomain, out aor, realmPrefix, table);
     }
 
     /// <summary>True when a header of this id lists the option tag (Supported: path, Require: outbound).</summary>

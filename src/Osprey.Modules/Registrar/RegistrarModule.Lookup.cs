@@ -49,7 +49,7 @@ public sealed partial class RegistrarModule
         }
         else
         {
-            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix)) return -3;
+            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix, table)) return -3;
             // RFC 5627 §6: a public GRUU (gr=instance) selects the binding of that instance
             if (GruuEnabled != 0 && uri.TryGetParam("gr"u8, out var pg) && !pg.IsEmpty) gr = Encoding.UTF8.GetString(pg);
         }

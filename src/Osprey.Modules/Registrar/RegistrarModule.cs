@@ -200,12 +200,12 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
         string aor;
         if (uri is not null)
         {
-            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix)) return Reject(ctx, 400, "Bad Request - Invalid AOR", null, reply, ref _rejected, -1);
+            if (!Aor.TryKey(uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix, table)) return Reject(ctx, 400, "Bad Request - Invalid AOR", null, reply, ref _rejected, -1);
         }
         else
         {
             ref readonly var to = ref msg.To;
-            if (!to.IsValid || !Aor.TryKey(to.Uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix)) return Reject(ctx, 400, "Bad Request - Invalid To", null, reply, ref _rejected, -1);
+            if (!to.IsValid || !Aor.TryKey(to.Uri, CaseSensitive != 0, UseDomain, out aor, RealmPrefix, table)) return Reject(ctx, 400, "Bad Request - Invalid To", null, reply, ref _rejected, -1);
         }
 
         // Path (RFC 3327 §5.3)

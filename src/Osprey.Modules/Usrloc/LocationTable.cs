@@ -52,6 +52,27 @@ public sealed class LocationTable
         return h;
     }
 
+    /// <summary>
+    /// The stored AOR string equal to an ASCII key, or null. Read without the bucket lock: a record
+    /// being added or removed at that moment may be missed, and then the caller makes its own string
+    /// (the key, not the string, is what <see cref="Lock"/> goes by).
+    /// </summary>
+    internal string? KnownAor(ReadOnlySpan<byte> key)
+    {
+        if (DbMode == 3) return null;
+        uint h = 2166136261;
+        foreach (byte c in key)
+        {
+            if (c >= 0x80) return null; // HashOf runs over UTF-16 code units: equal to the bytes for ASCII only
+            h = (h ^ c) * 16777619;
+        }
+        for (var r = _buckets[h & (uint)(_buckets.Length - 1)].Head; r is not null; r = r.Next)
+        {
+            if (r.Hash == h && r.Aor.Length == key.Length && System.Text.Ascii.Equals(key, r.Aor)) return r.Aor;
+        }
+        return null;
+    }
+
     /// <summary>Locks the bucket of an AOR; dispose to release. Keep the lock short: no I/O but db_mode 1/3 writes.</summary>
     public RecordLock Lock(string aor)
     {
