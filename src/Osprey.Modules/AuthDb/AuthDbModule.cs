@@ -92,7 +92,7 @@ public sealed class AuthDbModule : ModuleBase, IDisposable
         var user = AuthModule.AuthUser(ctx);
         Span<byte> realmBuf = stackalloc byte[256];
         ReadOnlySpan<byte> realmBytes = realm.Length == 0 ? (register ? msg.To : msg.From).Uri.Host
-            : Encoding.UTF8.GetMaxByteCount(realm.Length) <= realmBuf.Length ? realmBuf[..Encoding.UTF8.GetBytes(realm, realmBuf)] : Encoding.UTF8.GetBytes(realm);
+            : Osprey.Sip.Text.SipChars.Utf8(realm, realmBuf);
         if (!SameUser(msg.From.Uri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
         if (register && !SameUser(msg.To.Uri, user, realmBytes)) return AuthCodes.AuthUserMismatch;
         if (msg.Method == SipMethod.Publish && !SameUser(msg.RequestUri, user, realmBytes)) return AuthCodes.AuthUserMismatch;

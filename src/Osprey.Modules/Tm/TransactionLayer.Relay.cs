@@ -217,15 +217,15 @@ public sealed partial class TransactionLayer
         Span<byte> id = stackalloc byte[64];
         int idLen = WriteBranchId(id, tx, b.Index);
         var ed = Editor(msg);
-        Span<byte> utf8 = stackalloc byte[768];
-        if (uri is not null) ed.SetRequestUri(Utf8(uri, utf8));
+        Span<byte> utf8 = stackalloc byte[768]; // the editor copies what it is given: nothing allocated per branch
+        if (uri is not null) ed.SetRequestUri(Osprey.Sip.Text.SipChars.Utf8(uri, utf8));
         StatelessForwarder.InsertVia(ed, hop.Local, id[..idLen]);
         if (!string.IsNullOrEmpty(path))
         {
             // RFC 3327 §5.3: the Path of the binding becomes the Route set of the branch
             ed.BeginInsert(msg.HeadersStart);
             ed.Write("Route: "u8);
-            ed.Write(Utf8(path, utf8));
+            ed.Write(Osprey.Sip.Text.SipChars.Utf8(path, utf8));
             ed.Write("\r\n"u8);
             ed.EndInsert();
         }
@@ -444,9 +444,4 @@ public sealed partial class TransactionLayer
             if (b != except) CancelBranch(b, reason);
         }
     }
-
-    /// <summary>The UTF-8 bytes of <paramref name="s"/>, in <paramref name="scratch"/> when they fit (the
-    /// editor copies what it is given, so the branch's edits allocate nothing per request).</summary>
-    private static ReadOnlySpan<byte> Utf8(string s, Span<byte> scratch) =>
-        System.Text.Encoding.UTF8.GetMaxByteCount(s.Length) <= scratch.Length ? scratch[..System.Text.Encoding.UTF8.GetBytes(s, scratch)] : System.Text.Encoding.UTF8.GetBytes(s);
 }

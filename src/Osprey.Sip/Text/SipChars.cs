@@ -27,6 +27,13 @@ public static class SipChars
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsAlpha(byte c) => (uint)((c | 0x20) - 'a') <= 'z' - 'a';
 
+    /// <summary>The UTF-8 bytes of <paramref name="s"/>, written into <paramref name="scratch"/> when they
+    /// fit (nothing allocated), in a new array otherwise.</summary>
+    public static ReadOnlySpan<byte> Utf8(string s, Span<byte> scratch) =>
+        System.Text.Encoding.UTF8.GetMaxByteCount(s.Length) <= scratch.Length
+            ? scratch[..System.Text.Encoding.UTF8.GetBytes(s, scratch)]
+            : System.Text.Encoding.UTF8.GetBytes(s);
+
     public static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> s)
     {
         int a = 0, b = s.Length;
