@@ -35,6 +35,7 @@ public sealed class TimingWheel : IDisposable
     private const int MaxPooled = 1 << 18;
     private static readonly TimeSpan PoolTrimInterval = TimeSpan.FromSeconds(2);
     private FreeListTrimmer _poolTrimmer;
+    private readonly long _poolTrimTicks; // PoolTrimInterval in wheel ticks
     private long _processedTick;
     private int _pending;
     private volatile bool _disposed;
@@ -66,6 +67,7 @@ public sealed class TimingWheel : IDisposable
 
         _mask = slots - 1;
         _tickTicks = options.Tick.Ticks;
+        _poolTrimTicks = Math.Max(1, PoolTrimInterval.Ticks / _tickTicks);
         Tick = options.Tick;
         _onException = options.OnCallbackException;
         _startTimestamp = Stopwatch.GetTimestamp();
@@ -187,7 +189,7 @@ public sealed class TimingWheel : IDisposable
 
     private int ProcessTick(long tick)
     {
-        if (tick % Math.Max(1, PoolTrimInterval.Ticks / _tickTicks) == 0) TrimPool();
+        if (tick % _poolTrimTicks == 0) TrimPool();
         var slot = _slots[tick & _mask];
         TimerEntry? fireHead = null, fireTail = null;
         lock (slot.Gate)

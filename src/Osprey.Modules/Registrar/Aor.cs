@@ -11,9 +11,7 @@ internal static class Aor
 {
     /// <summary>The usrloc key of a URI: the user (lower-cased unless case_sensitive), with "@host"
     /// (host always lower-cased, RFC 3261 §19.1.4) when use_domain is set. False when the URI has no user
-    /// and no host.</summary>
-    /// <summary>The AOR key of a URI (user, or user@domain with use_domain; lower-cased unless case
-    /// sensitive). With <paramref name="table"/>, an AOR already stored there comes back as the stored
+    /// and no host. With <paramref name="table"/>, an AOR already stored there comes back as the stored
     /// string (nothing allocated for a known user).</summary>
     public static bool TryKey(in SipUri uri, bool caseSensitive, bool useDomain, out string aor, string realmPrefix = "", Osprey.Modules.Usrloc.LocationTable? table = null)
     {

@@ -44,13 +44,17 @@ public sealed class LocationTable
     /// <summary>FNV-1a over the AOR's UTF-16 code units: stable across runs and nodes.</summary>
     public static uint HashOf(string aor)
     {
-        uint h = 2166136261;
+        uint h = FnvOffset;
         foreach (char ch in aor)
         {
-            h = (h ^ ch) * 16777619;
+            h = (h ^ ch) * FnvPrime;
         }
         return h;
     }
+
+    private const uint FnvOffset = 2166136261, FnvPrime = 16777619;
+
+    private Bucket BucketOf(uint hash) => _buckets[hash & (uint)(_buckets.Length - 1)];
 
     /// <summary>
     /// The stored AOR string equal to an ASCII key, or null. Read without the bucket lock: a record
@@ -60,13 +64,13 @@ public sealed class LocationTable
     internal string? KnownAor(ReadOnlySpan<byte> key)
     {
         if (DbMode == 3) return null;
-        uint h = 2166136261;
+        uint h = FnvOffset;
         foreach (byte c in key)
         {
             if (c >= 0x80) return null; // HashOf runs over UTF-16 code units: equal to the bytes for ASCII only
-            h = (h ^ c) * 16777619;
+            h = (h ^ c) * FnvPrime;
         }
-        for (var r = _buckets[h & (uint)(_buckets.Length - 1)].Head; r is not null; r = r.Next)
+        for (var r = BucketOf(h).Head; r is not null; r = r.Next)
         {
             if (r.Hash == h && r.Aor.Length == key.Length && System.Text.Ascii.Equals(key, r.Aor)) return r.Aor;
         }
@@ -77,7 +81,7 @@ public sealed class LocationTable
     public RecordLock Lock(string aor)
     {
         uint h = HashOf(aor);
-        var b = _buckets[h & (uint)(_buckets.Length - 1)];
+        var b = BucketOf(h);
         Monitor.Enter(b);
         AorRecord? rec;
         if (DbMode == 3)
@@ -269,7 +273,7 @@ public sealed class LocationTable
         foreach (var w in toWrite)
         {
             uint h = HashOf(w.Aor);
-            var b = _buckets[h & (uint)(_buckets.Length - 1)];
+            var b = BucketOf(h);
             lock (b)
             {
                 if (w.Live.Version == w.Copy.Version) w.Live.SyncState = DbSyncState.Clean;
