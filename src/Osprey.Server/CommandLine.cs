@@ -32,6 +32,8 @@ internal sealed class CommandLine
     public bool Builtin { get; private set; }
     public int MaxMessageSize { get; private set; }
     public int UdpReceiveBuffer { get; private set; } = 2 * 1024 * 1024;
+    /// <summary><c>--udp-receive-batch</c>: datagrams per receive call on Linux; 0 keeps the default.</summary>
+    public int UdpReceiveBatch { get; private set; }
     public bool OversizeDrop { get; private set; }
     public bool ShowVersion { get; private set; }
     public bool DumpRpcDocs { get; private set; }
@@ -82,6 +84,10 @@ internal sealed class CommandLine
                 case "-b":
                     if (!int.TryParse(Next(), out var rb) || rb < 0) return Fail(out error, "-b needs a buffer size in bytes");
                     c.UdpReceiveBuffer = rb;
+                    break;
+                case "--udp-receive-batch":
+                    if (!int.TryParse(Next(), out var urb) || urb < 1 || urb > 1024) return Fail(out error, "--udp-receive-batch needs a number of datagrams from 1 to 1024");
+                    c.UdpReceiveBatch = urb;
                     break;
                 case "--max-message-size":
                     if (!int.TryParse(Next(), out var mms) || mms < 512) return Fail(out error, "--max-message-size needs a number of bytes >= 512");
@@ -172,6 +178,8 @@ internal sealed class CommandLine
           --max-message-size N   largest message accepted (default 65535)
           --oversize drop|513    what to do with a larger datagram (default: answer 513)
           -b BYTES      UDP socket receive buffer (default 2097152; capped by net.core.rmem_max)
+          --udp-receive-batch N  datagrams a UDP receive loop takes per system call (Linux recvmmsg;
+                        default 16, 1 = one at a time)
           -P FILE       write the process id to FILE (removed at shutdown)
           -E            log to stderr (else syslog, as log_stderror=no)
           -e            colour log lines on stderr by level

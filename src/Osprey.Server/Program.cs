@@ -103,6 +103,7 @@ internal static class Program
         int loops = cl.Workers > 0 ? cl.Workers : cfg is not null ? Math.Min(cfg.Children, 4 * Environment.ProcessorCount) : 0;
         if (loops > 0) options.UdpReceiveLoops = loops;
         options.UdpReceiveBufferSize = cl.UdpReceiveBuffer;
+        if (cl.UdpReceiveBatch > 0) options.UdpReceiveBatch = cl.UdpReceiveBatch;
         if (cfg is not null)
         {
             options.TcpConnectionLifetime = TimeSpan.FromSeconds(cfg.TcpConnectionLifetime);

@@ -13,6 +13,10 @@ public sealed class TransportOptions
     /// <summary>Receive loops (threads) per UDP listener, sharing the port via SO_REUSEPORT (Kamailio's <c>children</c>).</summary>
     public int UdpReceiveLoops { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>Datagrams a UDP receive loop takes per system call on Linux (<c>recvmmsg</c>); 1 reads them
+    /// one at a time. Each loop keeps this many 64 KiB buffers.</summary>
+    public int UdpReceiveBatch { get; set; } = 16;
+
     /// <summary>Datagrams larger than this are delivered with <see cref="InboundFlags.Oversize"/>.</summary>
     public int MaxUdpDatagramSize { get; set; } = 65535;
 
@@ -48,6 +52,8 @@ public sealed class TransportOptions
             return "no listen sockets configured";
         if (UdpReceiveLoops < 1 || UdpReceiveLoops > 1024)
             return "UDP receive loops (children) must be between 1 and 1024, not " + UdpReceiveLoops;
+        if (UdpReceiveBatch < 1 || UdpReceiveBatch > 1024)
+            return "UDP receive batch must be between 1 and 1024, not " + UdpReceiveBatch;
         if (MaxUdpDatagramSize < 512 || MaxUdpDatagramSize > 65535)
             return "max UDP datagram size must be between 512 and 65535, not " + MaxUdpDatagramSize;
         if (TcpMaxConnections < 1)

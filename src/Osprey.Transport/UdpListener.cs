@@ -7,7 +7,9 @@ namespace Osprey.Transport;
 /// One UDP listen endpoint served by several receive loops, each on its own thread and (on Linux)
 /// its own socket bound to the same port with SO_REUSEPORT, so the kernel spreads datagrams
 /// across them. Each datagram is handled to completion on the loop that received it, as
-/// Kamailio's UDP children do: no queue between socket and pipeline.
+/// Kamailio's UDP children do: no queue between socket and pipeline. On Linux a loop takes a burst
+/// of queued datagrams per system call (<see cref="UdpBatchReceiver"/>, <c>recvmmsg</c>) and handles
+/// them in arrival order.
 /// </summary>
 internal sealed class UdpListener : IDisposable
 {
@@ -20,10 +22,11 @@ internal sealed class UdpListener : IDisposable
     private readonly Thread[] _threads;
     private readonly CounterSet _counters;
     private readonly int _maxDatagram;
+    private readonly int _batch;
     private IInboundHandler? _handler;
     private volatile bool _stopping;
 
-    private UdpListener(ListenEndpoint endpoint, Socket[] sockets, int loops, CounterSet counters, int maxDatagram)
+    private UdpListener(ListenEndpoint endpoint, Socket[] sockets, int loops, CounterSet counters, int maxDatagram, int batch)
     {
         Endpoint = endpoint;
         _sockets = sockets;
@@ -31,6 +34,8 @@ internal sealed class UdpListener : IDisposable
         _threads = new Thread[loops];
         _counters = counters;
         _maxDatagram = maxDatagram;
+        // batches need a socket per loop (SO_REUSEPORT, Linux): a shared socket is read one datagram at a time
+        _batch = OperatingSystem.IsLinux() && sockets.Length == loops ? batch : 1;
     }
 
     public ListenEndpoint Endpoint { get; }
@@ -69,7 +74,7 @@ internal sealed class UdpListener : IDisposable
             return null;
         }
         endpoint.SetBoundEndPoint(bind);
-        return new UdpListener(endpoint, sockets, options.UdpReceiveLoops, counters, options.MaxUdpDatagramSize);
+        return new UdpListener(endpoint, sockets, options.UdpReceiveLoops, counters, options.MaxUdpDatagramSize, options.UdpReceiveBatch);
     }
 
     public void Start(IInboundHandler handler)
@@ -77,11 +82,10 @@ internal sealed class UdpListener : IDisposable
         _handler = handler;
         for (int i = 0; i < _loops; i++)
         {
-            var t = new Thread(ReceiveLoop)
-            {
-                IsBackground = true,
-                Name = "osprey-udp-" + Endpoint.Index + "-" + i,
-            };
+            var t = _batch > 1
+                ? new Thread(BatchReceiveLoop) { IsBackground = true }
+                : new Thread(ReceiveLoop) { IsBackground = true };
+            t.Name = "osprey-udp-" + Endpoint.Index + "-" + i;
             _threads[i] = t;
             t.Start(_sockets[i % _sockets.Length]);
         }
@@ -140,6 +144,73 @@ internal sealed class UdpListener : IDisposable
         }
     }
 
+    private void BatchReceiveLoop(object? state)
+    {
+        var socket = (Socket)state!;
+        UdpBatchReceiver receiver;
+        try
+        {
+            receiver = new UdpBatchReceiver(socket, _batch);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // disposed before this loop began
+        }
+
+        // the loop owns the receiver: it lets go of the descriptor when the loop ends, which the
+        // socket's Dispose waits for
+        using (receiver)
+            BatchReceive(receiver);
+    }
+
+    private void BatchReceive(UdpBatchReceiver receiver)
+    {
+        var handler = _handler!;
+        var from = new SocketAddress(_sockets[0].AddressFamily);
+        var peers = new PeerAddressCache(_sockets[0].AddressFamily);
+
+        while (!_stopping)
+        {
+            int count = receiver.Receive(out int errno);
+            if (count <= 0)
+            {
+                if (_stopping || count == 0)
+                    break; // shut down (count 0) or stopping
+                // an error queued by an earlier send (ICMP) and the like: the socket is still good
+                Interlocked.Increment(ref _counters.UdpReceiveErrors);
+                if (errno is 9 or 88) // EBADF, ENOTSOCK: the socket is gone
+                    break;
+                continue;
+            }
+
+            Interlocked.Add(ref _counters.UdpDatagramsReceived, count);
+            for (int i = 0; i < count; i++)
+            {
+                var datagram = receiver.Datagram(i);
+                if (datagram.Length == 0)
+                    continue;
+                var flags = InboundFlags.None;
+                if (datagram.Length > _maxDatagram)
+                {
+                    flags = InboundFlags.Oversize;
+                    Interlocked.Increment(ref _counters.UdpOversize);
+                }
+
+                receiver.SourceAddress(i, from);
+                var source = peers.Get(from);
+                try
+                {
+                    handler.OnMessage(new InboundMessage(datagram, source, Endpoint, 0, flags));
+                }
+                catch (Exception)
+                {
+                    // A bug in the pipeline must not take the receive loop down with it.
+                    Interlocked.Increment(ref _counters.HandlerErrors);
+                }
+            }
+        }
+    }
+
     /// <summary>Sends one datagram from this listener's port.</summary>
     public SendResult Send(SocketAddress destination, ReadOnlySpan<byte> data)
     {
@@ -162,6 +233,13 @@ internal sealed class UdpListener : IDisposable
     public void Dispose()
     {
         _stopping = true;
+        if (_batch > 1)
+        {
+            // wakes a loop blocked in recvmmsg (closing the descriptor would not); the loop then lets go
+            // of the descriptor, which Dispose below waits for
+            foreach (var s in _sockets)
+                UdpBatchReceiver.ShutdownReceive(s);
+        }
         foreach (var s in _sockets)
             s.Dispose();
         foreach (var t in _threads)

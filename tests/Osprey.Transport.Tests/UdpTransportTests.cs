@@ -155,4 +155,69 @@ public class UdpTransportTests
         Assert.Equal("two", handler.Next().Text);
         await Net.EventuallyAsync(() => host.GetCounters().HandlerErrors == 2);
     }
+
+    /// <summary>A burst queued while the loop is busy is taken in batches (recvmmsg) or one by one: either
+    /// way every datagram arrives whole, each with its own source, in each sender's order.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    public async Task A_queued_burst_arrives_whole_in_order_with_each_datagrams_source(int batch)
+    {
+        var handler = new RecordingHandler();
+        var ep = new ListenEndpoint(SipProtocol.Udp, Net.Loopback4);
+        var options = Net.Options(ep);
+        options.UdpReceiveLoops = 1;
+        options.UdpReceiveBatch = batch;
+        await using var host = await Net.StartAsync(options, handler);
+        using var gate = new ManualResetEventSlim();
+        handler.OnReceive = m =>
+        {
+            if (m.Data.Span.SequenceEqual("hold"u8))
+                gate.Wait(TimeSpan.FromSeconds(10));
+        };
+        var clients = new[] { Net.UdpClient(), Net.UdpClient(), Net.UdpClient() };
+        try
+        {
+            clients[0].SendTo("hold"u8.ToArray(), ep.Bind);
+            Assert.Equal("hold", handler.Next().Text); // the loop is now held inside the handler
+            for (int i = 0; i < 90; i++)
+            {
+                var text = i + ":" + new string('x', i * 37 % 1200);
+                clients[i % 3].SendTo(Encoding.ASCII.GetBytes(text), ep.Bind);
+            }
+            gate.Set();
+
+            var next = new int[3];
+            for (int k = 0; k < 90; k++)
+            {
+                var got = handler.Next();
+                int c = Array.FindIndex(clients, x => x.LocalEndPoint!.Equals(got.Source));
+                Assert.True(c >= 0, "unknown source " + got.Source);
+                int i = next[c] * 3 + c;
+                Assert.Equal(i + ":" + new string('x', i * 37 % 1200), got.Text);
+                next[c]++;
+            }
+            Assert.Equal(91, host.GetCounters().UdpDatagramsReceived);
+        }
+        finally
+        {
+            foreach (var c in clients)
+                c.Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    public async Task Stopping_wakes_loops_that_wait_for_datagrams(int batch)
+    {
+        var ep = new ListenEndpoint(SipProtocol.Udp, Net.Loopback4);
+        var options = Net.Options(ep);
+        options.UdpReceiveBatch = batch;
+        var host = await Net.StartAsync(options, new RecordingHandler());
+        // nothing sent: every loop is blocked in its receive call
+        await Task.Run(() => host.DisposeAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(20));
+        using var again = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        again.Bind(ep.Bind); // the port was really released
+    }
 }
