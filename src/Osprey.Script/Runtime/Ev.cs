@@ -303,6 +303,9 @@ internal sealed class FormatEv(Ev[] parts, string text) : Ev
     public override PvValue Eval(MessageContext c, ScriptState s) => PvValue.FromString(EvalString(c, s));
     public override string EvalString(MessageContext c, ScriptState s)
     {
+        // one message value ("$fd" as a function argument): no builder, and no new string when it repeats
+        if (parts.Length == 1 && parts[0].TryUtf8(c, s, out var value, out bool defined) && defined)
+            return RecentStrings.Get(value);
         var sb = Values.RentBuilder();
         foreach (var p in parts) p.AppendTo(sb, c, s);
         return Values.Finish(sb);
@@ -318,6 +321,8 @@ internal sealed class FormatEv(Ev[] parts, string text) : Ev
 internal sealed class PrintPartEv(Ev e) : Ev
 {
     public override PvValue Eval(MessageContext c, ScriptState s) => e.Eval(c, s);
+    // the value's own bytes; an undefined value prints as "<null>", which only AppendTo writes
+    public override bool TryUtf8(MessageContext c, ScriptState s, out ReadOnlySpan<byte> value, out bool defined) => e.TryUtf8(c, s, out value, out defined);
     public override void AppendTo(System.Text.StringBuilder sb, MessageContext c, ScriptState s)
     {
         if (e.TryUtf8(c, s, out var span, out var defined))
