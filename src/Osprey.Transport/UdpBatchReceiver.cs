@@ -23,6 +23,8 @@ internal sealed unsafe partial class UdpBatchReceiver : IDisposable
     private const int MsgWaitForOne = 0x10000;
     private const int Eintr = 4;
     private const int Eagain = 11;
+    private const int Ebadf = 9;
+    private const int Enotsock = 88;
     private const int ShutRd = 0;
 
     private readonly byte[] _buffers;
@@ -88,6 +90,9 @@ internal sealed unsafe partial class UdpBatchReceiver : IDisposable
                 return -1;
         }
     }
+
+    /// <summary>True for the errors of <see cref="Receive"/> after which the descriptor is no socket any more.</summary>
+    public static bool IsSocketGone(int errno) => errno is Ebadf or Enotsock;
 
     /// <summary>The bytes of datagram <paramref name="i"/> of the last <see cref="Receive"/>.</summary>
     public Memory<byte> Datagram(int i) => _buffers.AsMemory(i * SlotSize, (int)_headers[i].Length);

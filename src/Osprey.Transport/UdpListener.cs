@@ -123,24 +123,28 @@ internal sealed class UdpListener : IDisposable
             if (n == 0)
                 continue;
             Interlocked.Increment(ref _counters.UdpDatagramsReceived);
+            Deliver(handler, buffer.AsMemory(0, n), peers.Get(from));
+        }
+    }
 
-            var flags = InboundFlags.None;
-            if (n > _maxDatagram)
-            {
-                flags = InboundFlags.Oversize;
-                Interlocked.Increment(ref _counters.UdpOversize);
-            }
+    /// <summary>One received datagram to the pipeline, run to completion on this loop's thread.</summary>
+    private void Deliver(IInboundHandler handler, Memory<byte> datagram, IPEndPoint source)
+    {
+        var flags = InboundFlags.None;
+        if (datagram.Length > _maxDatagram)
+        {
+            flags = InboundFlags.Oversize;
+            Interlocked.Increment(ref _counters.UdpOversize);
+        }
 
-            var source = peers.Get(from);
-            try
-            {
-                handler.OnMessage(new InboundMessage(buffer.AsMemory(0, n), source, Endpoint, 0, flags));
-            }
-            catch (Exception)
-            {
-                // A bug in the pipeline must not take the receive loop down with it.
-                Interlocked.Increment(ref _counters.HandlerErrors);
-            }
+        try
+        {
+            handler.OnMessage(new InboundMessage(datagram, source, Endpoint, 0, flags));
+        }
+        catch (Exception)
+        {
+            // A bug in the pipeline must not take the receive loop down with it.
+            Interlocked.Increment(ref _counters.HandlerErrors);
         }
     }
 
@@ -178,35 +182,19 @@ internal sealed class UdpListener : IDisposable
                     break; // shut down (count 0) or stopping
                 // an error queued by an earlier send (ICMP) and the like: the socket is still good
                 Interlocked.Increment(ref _counters.UdpReceiveErrors);
-                if (errno is 9 or 88) // EBADF, ENOTSOCK: the socket is gone
+                if (UdpBatchReceiver.IsSocketGone(errno))
                     break;
                 continue;
             }
 
-            Interlocked.Add(ref _counters.UdpDatagramsReceived, count);
             for (int i = 0; i < count; i++)
             {
                 var datagram = receiver.Datagram(i);
                 if (datagram.Length == 0)
                     continue;
-                var flags = InboundFlags.None;
-                if (datagram.Length > _maxDatagram)
-                {
-                    flags = InboundFlags.Oversize;
-                    Interlocked.Increment(ref _counters.UdpOversize);
-                }
-
+                Interlocked.Increment(ref _counters.UdpDatagramsReceived);
                 receiver.SourceAddress(i, from);
-                var source = peers.Get(from);
-                try
-                {
-                    handler.OnMessage(new InboundMessage(datagram, source, Endpoint, 0, flags));
-                }
-                catch (Exception)
-                {
-                    // A bug in the pipeline must not take the receive loop down with it.
-                    Interlocked.Increment(ref _counters.HandlerErrors);
-                }
+                Deliver(handler, datagram, peers.Get(from));
             }
         }
     }
