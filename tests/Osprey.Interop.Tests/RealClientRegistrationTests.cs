@@ -55,6 +55,9 @@ public class RealClientRegistrationTests
             // u1 calls u7: the proxy authenticates u1, finds baresip by lookup, baresip answers (auto-answer)
             var call = lab.InjectionFile("call.csv", ["1;pw1;7"]);
             Assert.Equal(1, lab.RunSipp("call-uac-auth.xml", call, 1, 1, OspreyProcess.FreePort(), timeout: TimeSpan.FromSeconds(30)).Ok);
+            // baresip's output reaches us through a pipe read asynchronously: its line may trail SIPp's end
+            var seen = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            while (DateTime.UtcNow < seen && !Contains(output, "Call established")) Thread.Sleep(50);
             lock (output) Assert.Contains("Call established", output.ToString(), StringComparison.Ordinal);
         }
         finally
@@ -62,6 +65,11 @@ public class RealClientRegistrationTests
             if (!baresip.HasExited) baresip.Kill();
             baresip.WaitForExit(5000);
         }
+    }
+
+    private static bool Contains(System.Text.StringBuilder output, string text)
+    {
+        lock (output) return output.ToString().Contains(text, StringComparison.Ordinal);
     }
 
     [Fact]
