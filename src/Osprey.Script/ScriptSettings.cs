@@ -45,6 +45,9 @@ public sealed class ScriptSettings
     public int MaxWhileLoops { get; private set; } = 100;
     public bool ForceRport { get; private set; }
     public string? ServerHeader { get; private set; }
+
+    /// <summary><c>server_signature</c>: false leaves the Server header out of locally generated replies.</summary>
+    public bool ServerSignature { get; private set; } = true;
     public string? UserAgentHeader { get; private set; }
     public string? AdvertisedAddress { get; private set; }
     public int AdvertisedPort { get; private set; }
@@ -59,7 +62,8 @@ public sealed class ScriptSettings
         foreach (var a in Aliases) if (!core.Aliases.Contains(a)) core.Aliases.Add(a);
         core.MaxMessageSize = MaxMessageSize;
         core.ForceRport = ForceRport;
-        if (ServerHeader is not null) core.ServerHeader = ServerHeader;
+        if (!ServerSignature) core.ServerHeader = "";
+        else if (ServerHeader is not null) core.ServerHeader = ServerHeader;
     }
 
     internal static ScriptSettings From(IEnumerable<CoreParam> parameters)
@@ -118,6 +122,7 @@ public sealed class ScriptSettings
                 case "max_while_loops": s.MaxWhileLoops = n; break;
                 case "force_rport": s.ForceRport = n != 0; break;
                 case "server_header": s.ServerHeader = v.ToString(); break;
+                case "server_signature": s.ServerSignature = n != 0; break;
                 case "user_agent_header": s.UserAgentHeader = v.ToString(); break;
                 case "advertised_address": s.AdvertisedAddress = v.ToString(); break;
                 case "advertised_port": s.AdvertisedPort = n; break;

@@ -73,6 +73,26 @@ public sealed partial class ServerProcessTests : IDisposable
         Assert.DoesNotContain("request OPTIONS", osprey.Log); // not on stderr as well
     }
 
+    [Theory]
+    [InlineData("", "Osprey")]
+    [InlineData("server_header=\"Server: edge-7\"", "edge-7")]
+    [InlineData("server_signature=no", null)]
+    [InlineData("server_signature=no\nserver_header=\"Server: edge-7\"", null)]
+    public void Local_replies_carry_the_Server_header_that_server_header_and_server_signature_ask_for(string settings, string? expected)
+    {
+        string cfg = Config("debug=1\nlog_stderror=yes\n" + settings);
+        using var osprey = OspreyProcess.Start(stderrLog: true, ["-f", cfg]);
+        using var ua = new TestUa(OspreyProcess.FreePort());
+        ua.Send(osprey.Port, TestUa.Options($"sip:127.0.0.1:{osprey.Port}", "sig-1", ua.Port));
+        var reply = ua.Receive(TimeSpan.FromSeconds(5));
+        Assert.NotNull(reply);
+        Assert.Equal(200, reply.StatusCode);
+        if (expected is null)
+            Assert.False(reply.Has(Osprey.Sip.Message.HeaderId.Server));
+        else
+            Assert.Equal(expected, Encoding.UTF8.GetString(reply.ValueOf(Osprey.Sip.Message.HeaderId.Server)));
+    }
+
     [Fact]
     public void Log_engine_json_writes_one_Kamailio_document_per_line()
     {

@@ -199,6 +199,14 @@ public class TcpTransportTests
         Assert.True(await Net.ClosedByPeerAsync(c, 3000));
         await Net.EventuallyAsync(() => host.GetConnections().Count == 0);
         Assert.Equal(1, host.GetCounters().TcpConnectionsClosed);
+
+        // the sweep stops while no connection is open, and a later connection starts it again
+        await Task.Delay(500);
+        using var d = await Net.TcpConnectAsync(ep.Bind);
+        await Net.SendTextAsync(d, Ok);
+        handler.Next();
+        Assert.True(await Net.ClosedByPeerAsync(d, 3000));
+        await Net.EventuallyAsync(() => host.GetCounters().TcpConnectionsClosed == 2);
     }
 
     [Fact]
