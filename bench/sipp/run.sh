@@ -40,6 +40,9 @@
 #   --server-cpus L    taskset CPU list of the server (default 0)
 #   --sipp-cpus L      taskset CPU list of SIPp (default 1)
 #   --no-pin           run servers and SIPp unpinned
+#   --no-wire          no "wire" step: by default, when tcpdump can capture on lo, each latency
+#                      step is followed by one at the same rate in which a capture on lo times
+#                      the server's own turnaround (lib/wire.sh)
 #   --no-build         use bench/results/build as it is instead of publishing Osprey again
 #   --kamailio-bin P   the Kamailio binary (default /usr/sbin/kamailio)
 #   --out DIR          where results go (default bench/results/sipp/SCENARIO-TIME)
@@ -56,6 +59,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/servers.sh"
 . "$HERE/lib/sipp-step.sh"
 . "$HERE/lib/report.sh"
+. "$HERE/lib/wire.sh"
 
 HOST=127.0.0.1
 SIPP=${SIPP:-sipp}
@@ -69,7 +73,7 @@ PAUSE=3
 
 SCENARIO="" PAIRS=3 MODE=default WORKERS=2 STEP_S=10 LATENCY_S=15 WARMUP_S=3 START_RATE="" RATE_CEILING=200000
 RESOLUTION=5 MAX_STEPS=12 RATE=20000 ONLY="" PORT=17060 UAC_PORT=17061 UAS_PORT=17062
-SERVER_CPUS=0 SIPP_CPUS=1 PIN=1 NO_BUILD=0 KAMAILIO_BIN=/usr/sbin/kamailio OUT=""
+SERVER_CPUS=0 SIPP_CPUS=1 PIN=1 NO_BUILD=0 WIRE=1 WIRE_S=8 KAMAILIO_BIN=/usr/sbin/kamailio OUT=""
 
 LOG=/dev/null
 say() { echo "[run.sh $(date +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
@@ -101,6 +105,7 @@ while [ $# -gt 0 ]; do
 	--sipp-cpus) SIPP_CPUS=${2:-}; shift 2 ;;
 	--no-pin) PIN=0; shift ;;
 	--no-build) NO_BUILD=1; shift ;;
+	--no-wire) WIRE=0; shift ;;
 	--kamailio-bin) KAMAILIO_BIN=${2:-}; shift 2 ;;
 	--out) OUT=${2:-}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
@@ -170,6 +175,9 @@ say "machine: $CPU_MODEL, $CPUS CPUs, Linux $KERNEL; load average $LOAD_AT_START
 [ "$LOAD_HIGH" = 1 ] && load_warning >&2
 
 setup_runners
+if [ "$WIRE" = 1 ] && ! wire_usable; then
+	WIRE=0; say "note: tcpdump cannot capture on lo here (not installed, or not root): no server turnaround on the wire"
+fi
 
 for s in "${SERVERS[@]}"; do
 	case $s in
@@ -251,6 +259,7 @@ write_leg() { # pair server
 		echo "AT_MAX_SIPPPCT=${AT_MAX_SIPPPCT:-NA}"
 		echo "LAT_RATE=${LAT_RATE:-NA}"; echo "LAT_VERDICT=${LAT_VERDICT:-NA}"; echo "LAT_PER1K=${LAT_PER1K:-NA}"
 		echo "LAT_P50=${LAT_P50:-NA}"; echo "LAT_P99=${LAT_P99:-NA}"; echo "LAT_P50_2=${LAT_P50_2:-NA}"; echo "LAT_P99_2=${LAT_P99_2:-NA}"
+		echo "LAT_W50=${LAT_W50:-NA}"; echo "LAT_W99=${LAT_W99:-NA}"
 		echo "PEAK_PSS_KB=$pss"; echo "PEAK_HWM_KB=$hwm"; echo "PROCESSES=$procs"; echo "MAX_OTHER_PCT=$other"
 	} > "$LEG_DIR/leg.env"
 }
@@ -280,11 +289,16 @@ latency_step() { # kind rate seconds
 	run_step "$1" "$2" "$3"
 	LAT_VERDICT=$STEP_VERDICT LAT_PER1K=$STEP_PER1K LAT_P50=$STEP_P50 LAT_P99=$STEP_P99
 	LAT_P50_2=$STEP_P50_2 LAT_P99_2=$STEP_P99_2
+	if [ "$WIRE" = 1 ] && [ "$STEP_VERDICT" != error ]; then
+		sleep "$PAUSE"
+		run_step wire "$2" "$WIRE_S"
+		LAT_W50=$STEP_W50 LAT_W99=$STEP_W99
+	fi
 }
 
 clear_leg() {
 	MAX_RATE=NA FAIL_RATE=NA FAIL_REASON=- LOADER=0 AT_MAX_PER1K=NA AT_MAX_SRVPCT=NA AT_MAX_SIPPPCT=NA
-	LAT_RATE=NA LAT_VERDICT=NA LAT_PER1K=NA LAT_P50=NA LAT_P99=NA LAT_P50_2=NA LAT_P99_2=NA
+	LAT_RATE=NA LAT_VERDICT=NA LAT_PER1K=NA LAT_P50=NA LAT_P99=NA LAT_P50_2=NA LAT_P99_2=NA LAT_W50=NA LAT_W99=NA
 }
 
 # ---------------------------------------------------------------- the runs

@@ -45,7 +45,8 @@ _legs_tsv() {
 		[ -f "$f" ] || continue
 		( . "$f"
 		  printf '%s\t' "$PAIR" "$SERVER" "$MAX_RATE" "$FAIL_RATE" "$FAIL_REASON" "$LOADER" "$AT_MAX_PER1K" "$AT_MAX_SIPPPCT" \
-			"$LAT_RATE" "$LAT_VERDICT" "$LAT_PER1K" "$LAT_P50" "$LAT_P99" "$PEAK_PSS_KB" "$PEAK_HWM_KB" "$PROCESSES" "$MAX_OTHER_PCT"
+			"$LAT_RATE" "$LAT_VERDICT" "$LAT_PER1K" "$LAT_P50" "$LAT_P99" "$PEAK_PSS_KB" "$PEAK_HWM_KB" "$PROCESSES" "$MAX_OTHER_PCT" \
+			"${LAT_W50:-NA}" "${LAT_W99:-NA}"
 		  echo )
 	done
 }
@@ -86,18 +87,20 @@ _compare_table() {
 			if ($3 != "NA" && $3 > 0 && $4 == 0) unbounded = 1
 			lat = num($12) ? sprintf("%.2f / %.2f", $12, $13) : "–"
 			latv = ($10 != "pass" && $10 != "NA") ? " (" $10 ")" : ""
-			printf "| %s | %s | %s | %s | %s: %s%s | %s | %.0f |\n", $1, name(s), rate, num($7) ? $7 : "–", num($9) ? commas($9) "/s" : "–", lat, latv, num($11) ? $11 : "–", mem / 1024
+			wire = num($18) ? $18 " / " $19 : "–"
+			printf "| %s | %s | %s | %s | %s: %s%s | %s | %s | %.0f |\n", $1, name(s), rate, num($7) ? $7 : "–", num($9) ? commas($9) "/s" : "–", lat, latv, wire, num($11) ? $11 : "–", mem / 1024
 			if (num($3) && $3 > 0) { rs[s] += $3; rn[s]++ }
 			if (num($7)) { cs[s] += $7; cn[s]++ }
 			if (num($11)) { ls[s] += $11; ln[s]++ }
 			if (num($12)) { p50[s] += $12; p99[s] += $13; pn[s]++ }
+			if (num($18)) { w50[s] += $18; w99[s] += $19; wn[s]++ }
 			ms[s] += mem / 1024; mn[s]++
 			if ($17 > other) other = $17
 			if ($6 == 1) loader[s] = 1
 		}
 		BEGIN {
-			print "| pair | server | max sustained rate (calls/s) | CPU s per 1000 tx at max | p50 / p99 response (ms) at 50% of Kamailio max | CPU s per 1000 tx at that rate | peak memory (MB) |"
-			print "| --- | --- | ---: | ---: | --- | ---: | ---: |"
+			print "| pair | server | max sustained rate (calls/s) | CPU s per 1000 tx at max | p50 / p99 response (ms) at 50% of Kamailio max | server turnaround on the wire p50 / p99 (µs), same rate | CPU s per 1000 tx at that rate | peak memory (MB) |"
+			print "| --- | --- | ---: | ---: | --- | --- | ---: | ---: |"
 		}
 		END {
 			for (i = 0; i < 2; i++) {
@@ -105,16 +108,20 @@ _compare_table() {
 				if (!n[s]) continue
 				mr[s] = rn[s] ? rs[s] / rn[s] : "NA"; mc[s] = cn[s] ? cs[s] / cn[s] : "NA"; ml[s] = ln[s] ? ls[s] / ln[s] : "NA"
 				m50[s] = pn[s] ? p50[s] / pn[s] : "NA"; m99[s] = pn[s] ? p99[s] / pn[s] : "NA"; mm[s] = mn[s] ? ms[s] / mn[s] : "NA"
-				printf "| mean | %s | %s%s | %s | %s | %s | %s |\n", name(s), num(mr[s]) ? commas(mr[s]) : "–", loader[s] ? " (SIPp-bound)" : "",
+				mw50[s] = wn[s] ? w50[s] / wn[s] : "NA"; mw99[s] = wn[s] ? w99[s] / wn[s] : "NA"
+				printf "| mean | %s | %s%s | %s | %s | %s | %s | %s |\n", name(s), num(mr[s]) ? commas(mr[s]) : "–", loader[s] ? " (SIPp-bound)" : "",
 					num(mc[s]) ? sprintf("%.4f", mc[s]) : "–", num(m50[s]) ? sprintf("%.2f / %.2f", m50[s], m99[s]) : "–",
+					num(mw50[s]) ? sprintf("%.0f / %.0f", mw50[s], mw99[s]) : "–",
 					num(ml[s]) ? sprintf("%.4f", ml[s]) : "–", num(mm[s]) ? sprintf("%.0f", mm[s]) : "–"
 			}
 			if (n["kamailio"] && n["osprey"]) {
-				printf "| **Osprey / Kamailio** | | **%s** | **%s** | **%s / %s** | **%s** | **%s** |\n", ratio(mr["osprey"], mr["kamailio"]), ratio(mc["osprey"], mc["kamailio"]),
-					ratio(m50["osprey"], m50["kamailio"]), ratio(m99["osprey"], m99["kamailio"]), ratio(ml["osprey"], ml["kamailio"]), ratio(mm["osprey"], mm["kamailio"])
+				printf "| **Osprey / Kamailio** | | **%s** | **%s** | **%s / %s** | **%s / %s** | **%s** | **%s** |\n", ratio(mr["osprey"], mr["kamailio"]), ratio(mc["osprey"], mc["kamailio"]),
+					ratio(m50["osprey"], m50["kamailio"]), ratio(m99["osprey"], m99["kamailio"]), ratio(mw50["osprey"], mw50["kamailio"]), ratio(mw99["osprey"], mw99["kamailio"]),
+					ratio(ml["osprey"], ml["kamailio"]), ratio(mm["osprey"], mm["kamailio"])
 			}
 			print ""
 			print "CPU: utime+stime of all the server'"'"'s processes from /proc over each step, per " (tx == 1 ? "transaction" : "transaction (" tx " per call)") "."
+			if (wn["osprey"] || wn["kamailio"]) print "Server turnaround on the wire: in a step of its own after the latency step, at its rate, a 3 s capture on lo; from each message into the server to the server'"'"'s first message out with the same Call-ID and CSeq (lib/wire.sh). SIPp'"'"'s response times add SIPp'"'"'s own cycles to this."
 			print "Memory: Osprey, one process: VmHWM; Kamailio, many processes sharing memory: the largest sum of their PSS at the end of a step."
 			if (unbounded) print "≥: the search ended (--max-steps or --max-rate) before a step failed."
 			if (loader["osprey"] || loader["kamailio"]) print "SIPp-bound: SIPp could not offer the next rate; the server'"'"'s maximum is at least this, and the CPU columns compare the two servers at comparable load."
@@ -129,18 +136,18 @@ _floor_table() {
 		{
 			s = $2
 			lat = num($12) ? sprintf("%.2f / %.2f", $12, $13) : "–"
-			printf "| %s | %s | %s | %s | %s | %s |\n", $1, name(s), $10, num($11) ? $11 : "–", num($11) ? sprintf("%.1f", $11 * 1000) : "–", lat
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, name(s), $10, num($11) ? $11 : "–", num($11) ? sprintf("%.1f", $11 * 1000) : "–", lat, num($18) ? $18 " / " $19 : "–"
 			if (num($11)) { c[s] += $11; n[s]++ }
 		}
 		BEGIN {
-			print "| pair | server | verdict | CPU s per 1000 OPTIONS | CPU µs per OPTIONS | p50 / p99 response (ms) |"
-			print "| --- | --- | --- | ---: | ---: | --- |"
+			print "| pair | server | verdict | CPU s per 1000 OPTIONS | CPU µs per OPTIONS | p50 / p99 response (ms) | turnaround on the wire p50 / p99 (µs) |"
+			print "| --- | --- | --- | ---: | ---: | --- | --- |"
 		}
 		END {
 			for (s in n) m[s] = c[s] / n[s]
 			for (i = 0; i < 3; i++) {
 				s = i == 0 ? "kamailio" : (i == 1 ? "osprey" : "floor")
-				if (s in m) printf "| mean | %s | | %.4f | %.1f | |\n", name(s), m[s], m[s] * 1000
+				if (s in m) printf "| mean | %s | | %.4f | %.1f | | |\n", name(s), m[s], m[s] * 1000
 			}
 			print ""
 			if (("floor" in m) && m["floor"] > 0) {

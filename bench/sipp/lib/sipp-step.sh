@@ -14,7 +14,7 @@ RETRANS_LIMIT=0.001
 OFFERED_MIN=0.97
 DRAIN=5   # seconds SIPp may take after its last call was placed
 
-STEP_COLUMNS="step	kind	rate	seconds	created	successful	failed	retransmissions	offered_cps	verdict	reason	server_cpu_s	server_cpu_pct	cpu_s_per_1k_tx	sipp_cpu_pct	uas_cpu_pct	other_cpu_pct	udp_drops	rt1_p50_ms	rt1_p99_ms	rt2_p50_ms	rt2_p99_ms	processes	pss_kb	rss_kb	hwm_kb	sipp_rc"
+STEP_COLUMNS="step	kind	rate	seconds	created	successful	failed	retransmissions	offered_cps	verdict	reason	server_cpu_s	server_cpu_pct	cpu_s_per_1k_tx	sipp_cpu_pct	uas_cpu_pct	other_cpu_pct	udp_drops	rt1_p50_ms	rt1_p99_ms	rt2_p50_ms	rt2_p99_ms	processes	pss_kb	rss_kb	hwm_kb	sipp_rc	wire_p50_us	wire_p99_us"
 
 # Last values of the named columns of a SIPp statistics file (-trace_stat), space separated.
 _stat_last() {
@@ -81,7 +81,9 @@ run_step() {
 	[ "$kind" = latency ] || [ "$kind" = fixed ] && args+=(-trace_rtt -rtt_freq 100)
 	echo "${SIPP_RUN[*]} ${args[*]}" > "$dir/sipp.cmd"
 
-	local cpu0 cpu1 busy0 busy1 drops0 drops1 uas0=0 uas1=0 t0 t1
+	local cpu0 cpu1 busy0 busy1 drops0 drops1 uas0=0 uas1=0 t0 t1 wire_pid=""
+	# a wire step captures the middle of the step (lib/wire.sh)
+	if [ "$kind" = wire ]; then wire_capture "$dir/wire.pcap" $((secs / 3)) & wire_pid=$!; fi
 	cpu0=$(session_cpu_ticks "$SERVER_PID")
 	[ -n "$UAS_PID" ] && uas0=$(session_cpu_ticks "$UAS_PID")
 	busy0=$(machine_busy_ticks); drops0=$(udp_receive_drops); t0=$(date +%s.%N)
@@ -116,7 +118,13 @@ run_step() {
 		read -r created ok failed retrans < <(_stat_last "$dir/stat.csv" TotalCallCreated 'SuccessfulCall(C)' 'FailedCall(C)' 'Retransmissions(C)')
 		offered=$(_stat_offered "$dir/stat.csv" "$calls")
 	fi
-	local p1="NA NA" p2="NA NA"
+	local p1="NA NA" p2="NA NA" wire="0 NA NA NA NA"
+	if [ -n "$wire_pid" ]; then
+		wait "$wire_pid"
+		[ -s "$dir/wire.pcap" ] && wire=$(wire_turnaround "$dir/wire.pcap")
+		echo "messages p50_us p90_us p99_us p999_us" > "$dir/wire.txt"; echo "$wire" >> "$dir/wire.txt"
+		rm -f "$dir/wire.pcap"
+	fi
 	if [ "$kind" = latency ] || [ "$kind" = fixed ]; then
 		p1=$(_rtt_percentiles "$dir" 1); p2=$(_rtt_percentiles "$dir" 2)
 	fi
@@ -145,15 +153,17 @@ run_step() {
 	local c_created c_ok c_failed c_retrans c_offered verdict reason srv srvpct per1k sipppct uaspct otherpct
 	IFS=$'\t' read -r c_created c_ok c_failed c_retrans c_offered verdict reason srv srvpct per1k sipppct uaspct otherpct <<< "$row"
 	if ! session_alive "$SERVER_PID"; then verdict=error reason=server-exited; fi
-	local procs pss rss hwm r1p50 r1p99 r2p50 r2p99
+	local procs pss rss hwm r1p50 r1p99 r2p50 r2p99 wn w50 w90 w99 w999
 	read -r procs pss rss hwm <<< "$mem"
+	read -r wn w50 w90 w99 w999 <<< "$wire"
 	read -r r1p50 r1p99 <<< "$p1"; read -r r2p50 r2p99 <<< "$p2"
-	printf '%s\n' "$tag	$kind	$rate	$secs	$c_created	$c_ok	$c_failed	$c_retrans	$c_offered	$verdict	$reason	$srv	$srvpct	$per1k	$sipppct	$uaspct	$otherpct	$((drops1 - drops0))	$r1p50	$r1p99	$r2p50	$r2p99	$procs	$pss	$rss	$hwm	$rc" >> "$LEG_DIR/steps.tsv"
+	printf '%s\n' "$tag	$kind	$rate	$secs	$c_created	$c_ok	$c_failed	$c_retrans	$c_offered	$verdict	$reason	$srv	$srvpct	$per1k	$sipppct	$uaspct	$otherpct	$((drops1 - drops0))	$r1p50	$r1p99	$r2p50	$r2p99	$procs	$pss	$rss	$hwm	$rc	$w50	$w99" >> "$LEG_DIR/steps.tsv"
 	say "$(printf '  %-20s offered %6s/s  ok %s/%s  retrans %s  drops %s  server %s%% cpu  sipp %s%%  other %s%%  cpu/1k tx %s s  p50/p99 %s/%s ms  -> %s %s' \
 		"$tag" "$c_offered" "$c_ok" "$c_created" "$c_retrans" "$((drops1 - drops0))" "$srvpct" "$sipppct" "$otherpct" "$per1k" "$r1p50" "$r1p99" "$verdict" "$reason")"
 
+	[ "$kind" = wire ] && say "  server turnaround on the wire: p50 $w50 µs, p99 $w99 µs ($wn messages)"
 	[ "$verdict" = error ] && [ -s "$dir/sipp-stderr.log" ] && say "  SIPp said: $(grep -v '^$' "$dir/sipp-stderr.log" | head -n 3 | cut -c1-300)"
 	STEP_VERDICT=$verdict STEP_REASON=$reason STEP_PER1K=$per1k STEP_OFFERED=$c_offered STEP_SRVPCT=$srvpct
 	STEP_SIPPPCT=$sipppct STEP_OTHERPCT=$otherpct STEP_P50=$r1p50 STEP_P99=$r1p99 STEP_P50_2=$r2p50 STEP_P99_2=$r2p99
-	STEP_PSS=$pss STEP_HWM=$hwm STEP_PROCS=$procs
+	STEP_PSS=$pss STEP_HWM=$hwm STEP_PROCS=$procs STEP_W50=$w50 STEP_W99=$w99
 }
