@@ -22,6 +22,20 @@ public sealed class StatelessReplier
         _serverHeader = string.IsNullOrEmpty(h) ? [] : System.Text.Encoding.UTF8.GetBytes(h + "\r\n");
     }
 
+    /// <summary>Longest reason phrase (in UTF-16 units) <see cref="ReplyText"/> encodes on the stack.</summary>
+    public const int StackReasonLength = 64;
+
+    /// <summary>
+    /// Sends a reply whose reason phrase is text (a script's argument, the same string every time):
+    /// encoded on the stack, so a reply costs no allocation. False when it could not be sent.
+    /// </summary>
+    public bool ReplyText(MessageContext ctx, int status, string reason)
+    {
+        if (reason.Length > StackReasonLength) return Reply(ctx, status, System.Text.Encoding.UTF8.GetBytes(reason));
+        Span<byte> utf8 = stackalloc byte[StackReasonLength * 3];
+        return Reply(ctx, status, utf8[..System.Text.Encoding.UTF8.GetBytes(reason, utf8)]);
+    }
+
     /// <summary>Sends a reply to the context's request. False when it could not be sent.</summary>
     public bool Reply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default,
         ReadOnlySpan<byte> contentType = default, ReadOnlySpan<byte> body = default)

@@ -15,7 +15,7 @@ public sealed class SlModule : ModuleBase
     public int SlSendReply(MessageContext ctx, int code, string reason)
     {
         if (code is < 100 or > 699) return -1;
-        if (!Server.Replier.Reply(ctx, code, System.Text.Encoding.UTF8.GetBytes(reason))) return -1;
+        if (!Server.Replier.ReplyText(ctx, code, reason)) return -1;
         Count(code);
         return 1;
     }
@@ -41,7 +41,7 @@ public sealed class SlModule : ModuleBase
     public int SlReplyError(MessageContext ctx)
     {
         var (code, reason) = TransactionLayer.LastError(ctx) ?? (500, "Server Internal Error");
-        if (!Server.Replier.Reply(ctx, code, System.Text.Encoding.UTF8.GetBytes(reason))) return -1;
+        if (!Server.Replier.ReplyText(ctx, code, reason)) return -1;
         Count(code);
         Interlocked.Increment(ref _sentErr);
         return 1;

@@ -202,7 +202,12 @@ public sealed partial class TransactionLayer : ITransactionLayer
 
     /// <summary><c>t_reply</c>: a reply from this server through the transaction. False when there is no
     /// transaction or a final reply was already sent.</summary>
-    public bool Reply(MessageContext ctx, int status, string reason) => Reply(ctx, status, System.Text.Encoding.UTF8.GetBytes(reason), default);
+    public bool Reply(MessageContext ctx, int status, string reason)
+    {
+        if (reason.Length > StatelessReplier.StackReasonLength) return Reply(ctx, status, System.Text.Encoding.UTF8.GetBytes(reason), default);
+        Span<byte> utf8 = stackalloc byte[StatelessReplier.StackReasonLength * 3];
+        return Reply(ctx, status, utf8[..System.Text.Encoding.UTF8.GetBytes(reason, utf8)], default);
+    }
 
     public bool Reply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders)
     {

@@ -48,6 +48,23 @@ public class UsrlocTests
         await foreach (var aor in f.Ul.Dump("location")) dumped.Add(aor.Aor);
         Assert.Equal(40, dumped.Count);
         Assert.Equal(40, dumped.Distinct().Count());
+
+        // every slot emptied, then filled again by other users
+        for (int u = 1; u < 60; u++)
+        {
+            if (u % 3 != 0)
+                f.Save(SipHarness.Register("u" + u, ["<sip:u" + u + "@10.0." + u % 250 + ".0:5060>;expires=0"], callId: "u" + u + "@x", cseq: 3));
+        }
+        Assert.Equal(0, t.Users);
+        dumped.Clear();
+        await foreach (var aor in f.Ul.Dump("location")) dumped.Add(aor.Aor);
+        Assert.Empty(dumped);
+        RegisterMany(f, 30, 2, 600, prefix: "w");
+        Assert.Equal(30, t.Users);
+        Assert.Equal(60, t.Contacts);
+        for (int u = 0; u < 30; u++)
+            Assert.Equal(2, f.Ul.LookupAor("location", "w" + u)!.Contacts.Count);
+        Assert.Null(f.Ul.LookupAor("location", "u1"));
     }
 
     [Fact]
