@@ -19,6 +19,9 @@ public sealed class AorRecord
 
     internal List<ContactBinding> Contacts { get; } = [];
 
+    /// <summary>The next record in the same hash slot (guarded by the slot's lock).</summary>
+    internal AorRecord? Next { get; set; }
+
     public int Count => Contacts.Count;
 
     public ContactBinding this[int i] => Contacts[i];
