@@ -31,9 +31,6 @@ internal sealed class TcpConnectionTable : IDisposable
         _sweeper = new Timer(static s => ((TcpConnectionTable)s!).Sweep(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>True while the idle-connection sweep is scheduled (tests).</summary>
-    internal bool Sweeping => Volatile.Read(ref _sweeping) != 0;
-
     private void ArmSweeper()
     {
         if (Volatile.Read(ref _sweeping) == 0 && Interlocked.Exchange(ref _sweeping, 1) == 0)
