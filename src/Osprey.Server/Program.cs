@@ -128,6 +128,19 @@ internal static class Program
             foreach (var e in errors) Console.Error.WriteLine("osprey: " + e);
             if (errors.Count > 0) return 1;
         }
+        // Signals are taken before the first message can be answered: a SIGHUP sent as soon as the
+        // server answers must reload, not arrive before anyone listens for it.
+        using var stop = new ManualResetEventSlim();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            if (script?.Router is not { } r) return;
+            var errs = Reload(r, cl);
+            if (errs.Count == 0) Logger.Process.Notice("core", "configuration reloaded");
+            else Logger.Process.Error("core", "reload failed, running routes kept:\n" + string.Join("\n", errs));
+        });
         if (!transport.TryStart(server, out var err))
         {
             Console.Error.WriteLine("osprey: " + err);
@@ -171,17 +184,6 @@ internal static class Program
         Console.Error.WriteLine("osprey " + Version + " started (" + (configFile is null ? "built-in routing" + (cl.NextHop is null ? "" : ", next hop " + cl.NextHop)
             : cl.ConfigFile is null ? "embedded default configuration, " + configFile : configFile) + ")");
 
-        using var stop = new ManualResetEventSlim();
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
-        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
-        {
-            c.Cancel = true;
-            if (script?.Router is not { } r) return;
-            var errs = Reload(r, cl);
-            if (errs.Count == 0) Logger.Process.Notice("core", "configuration reloaded");
-            else Logger.Process.Error("core", "reload failed, running routes kept:\n" + string.Join("\n", errs));
-        });
         stop.Wait();
         Logger.Process.Notice("core", "shutting down");
         transport.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
