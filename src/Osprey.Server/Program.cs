@@ -137,6 +137,7 @@ internal static class Program
         {
             c.Cancel = true;
             if (script?.Router is not { } r) return;
+            Logger.Process.Notice("core", "SIGHUP: reloading the configuration");
             var errs = Reload(r, cl);
             if (errs.Count == 0) Logger.Process.Notice("core", "configuration reloaded");
             else Logger.Process.Error("core", "reload failed, running routes kept:\n" + string.Join("\n", errs));
