@@ -14,6 +14,8 @@ internal sealed class TcpConnectionTable : IDisposable
     private readonly ConcurrentDictionary<IPEndPoint, TcpConnection> _byRemote = new();
     private readonly Lock _connectLock = new();
     private readonly Timer _sweeper;
+    private readonly TimeSpan _sweepPeriod;
+    private int _sweeping; // 1 while the sweeper is armed: only while there are connections
     private long _lastId;
     private int _count; // open plus reserved slots
 
@@ -23,8 +25,16 @@ internal sealed class TcpConnectionTable : IDisposable
         Counters = counters;
         Handler = handler;
         // Sweep often enough that a connection lives at most ~25% past its lifetime.
-        var period = TimeSpan.FromTicks(Math.Clamp(options.TcpConnectionLifetime.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
-        _sweeper = new Timer(static s => ((TcpConnectionTable)s!).Sweep(), this, period, period);
+        // It stays disarmed while the table is empty: a server without TCP traffic should not wake a
+        // thread-pool worker every second (on a busy core that wake-up costs the UDP loops latency).
+        _sweepPeriod = TimeSpan.FromTicks(Math.Clamp(options.TcpConnectionLifetime.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
+        _sweeper = new Timer(static s => ((TcpConnectionTable)s!).Sweep(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private void ArmSweeper()
+    {
+        if (Volatile.Read(ref _sweeping) == 0 && Interlocked.Exchange(ref _sweeping, 1) == 0)
+            _sweeper.Change(_sweepPeriod, _sweepPeriod);
     }
 
     public TransportOptions Options { get; }
@@ -55,6 +65,7 @@ internal sealed class TcpConnectionTable : IDisposable
         _byId[c.Id] = c;
         _byRemote[c.Remote] = c; // the newest connection to a peer wins
         Interlocked.Increment(ref Counters.TcpConnectionsOpened);
+        ArmSweeper();
     }
 
     public void Remove(TcpConnection c)
@@ -111,6 +122,15 @@ internal sealed class TcpConnectionTable : IDisposable
         {
             if (now - kv.Value.LastActivityTicks > lifetime)
                 kv.Value.Close();
+        }
+        if (_byId.IsEmpty)
+        {
+            // disarm, then look again: a connection added meanwhile either re-arms after this (its
+            // Add saw 0) or is seen by the second look (its Add saw 1)
+            _sweeper.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Volatile.Write(ref _sweeping, 0);
+            if (!_byId.IsEmpty)
+                ArmSweeper();
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class TimingWheel : IDisposable
     private readonly Action<Exception>? _onException;
     private readonly Lock _poolGate = new();
     private readonly Thread? _thread;
-    private readonly ManualResetEventSlim _wake = new(false);
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0); // no spinning: the tick should not take a busy core from the receive loops
     private readonly long _startTimestamp;
     private TimerEntry? _pool;
     private int _poolCount;
