@@ -62,6 +62,14 @@ internal sealed class OspreyProcess : IDisposable
     public static (int Code, string Out, string Err) RunToExit(params string[] args) =>
         ToolRun.Run("dotnet", [DllPath(), .. args], TimeSpan.FromSeconds(30));
 
+    /// <summary>The whole log of an exited process: the asynchronous reads of its output may still be
+    /// delivering its last lines when it is seen to have exited.</summary>
+    private string LogAfterExit()
+    {
+        _process.WaitForExit(); // with redirected output: returns once both streams reached their end
+        return Log;
+    }
+
     private void WaitReady(TimeSpan timeout)
     {
         using var ua = new TestUa();
@@ -69,7 +77,7 @@ internal sealed class OspreyProcess : IDisposable
         int n = 0;
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException("osprey exited: " + Log);
+            if (_process.HasExited) throw new InvalidOperationException("osprey exited: " + LogAfterExit());
             ua.Send(Port, TestUa.Options($"sip:127.0.0.1:{Port}", "ready" + n++));
             var r = ua.Receive(TimeSpan.FromMilliseconds(300));
             if (r is not null) return;
@@ -97,7 +105,7 @@ internal sealed class OspreyProcess : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!ready())
         {
-            if (_process.HasExited) throw new InvalidOperationException("osprey exited: " + Log);
+            if (_process.HasExited) throw new InvalidOperationException("osprey exited: " + LogAfterExit());
             if (DateTime.UtcNow > deadline) throw new TimeoutException(what + " did not come up: " + Log);
             Thread.Sleep(50);
         }
