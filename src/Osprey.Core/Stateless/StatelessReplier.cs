@@ -22,18 +22,23 @@ public sealed class StatelessReplier
         _serverHeader = string.IsNullOrEmpty(h) ? [] : System.Text.Encoding.UTF8.GetBytes(h + "\r\n");
     }
 
-    /// <summary>Longest reason phrase (in UTF-16 units) <see cref="ReplyText"/> encodes on the stack.</summary>
-    public const int StackReasonLength = 64;
+    /// <summary>Stack a caller reserves for <see cref="EncodeReason"/>: room for a 63-character phrase.</summary>
+    public const int ReasonStackBytes = 192;
 
     /// <summary>
-    /// Sends a reply whose reason phrase is text (a script's argument, the same string every time):
-    /// encoded on the stack, so a reply costs no allocation. False when it could not be sent.
+    /// A reason phrase given as text (a script's argument, the same string every time) as UTF-8: in
+    /// <paramref name="buffer"/> (stack) when it fits, as a reply's phrase does, else in a new array.
     /// </summary>
+    public static ReadOnlySpan<byte> EncodeReason(string reason, Span<byte> buffer) =>
+        System.Text.Encoding.UTF8.GetMaxByteCount(reason.Length) <= buffer.Length
+            ? buffer[..System.Text.Encoding.UTF8.GetBytes(reason, buffer)]
+            : System.Text.Encoding.UTF8.GetBytes(reason);
+
+    /// <summary>Sends a reply whose reason phrase is text, without allocating for it. False when it could not be sent.</summary>
     public bool ReplyText(MessageContext ctx, int status, string reason)
     {
-        if (reason.Length > StackReasonLength) return Reply(ctx, status, System.Text.Encoding.UTF8.GetBytes(reason));
-        Span<byte> utf8 = stackalloc byte[StackReasonLength * 3];
-        return Reply(ctx, status, utf8[..System.Text.Encoding.UTF8.GetBytes(reason, utf8)]);
+        Span<byte> utf8 = stackalloc byte[ReasonStackBytes];
+        return Reply(ctx, status, EncodeReason(reason, utf8));
     }
 
     /// <summary>Sends a reply to the context's request. False when it could not be sent.</summary>

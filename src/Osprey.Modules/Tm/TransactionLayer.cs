@@ -204,9 +204,8 @@ public sealed partial class TransactionLayer : ITransactionLayer
     /// transaction or a final reply was already sent.</summary>
     public bool Reply(MessageContext ctx, int status, string reason)
     {
-        if (reason.Length > StatelessReplier.StackReasonLength) return Reply(ctx, status, System.Text.Encoding.UTF8.GetBytes(reason), default);
-        Span<byte> utf8 = stackalloc byte[StatelessReplier.StackReasonLength * 3];
-        return Reply(ctx, status, utf8[..System.Text.Encoding.UTF8.GetBytes(reason, utf8)], default);
+        Span<byte> utf8 = stackalloc byte[StatelessReplier.ReasonStackBytes];
+        return Reply(ctx, status, StatelessReplier.EncodeReason(reason, utf8), default);
     }
 
     public bool Reply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders)

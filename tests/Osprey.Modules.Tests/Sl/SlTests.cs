@@ -24,6 +24,21 @@ public class SlTests
         Assert.Equal(0, h.Layer.Count);
     }
 
+    [Theory]
+    [InlineData("Not Here")]
+    [InlineData("Nicht verfügbar – später")]
+    [InlineData("A reason phrase longer than the sixty-three characters kept on the stack for it")]
+    public void The_reason_phrase_arrives_as_written(string reason)
+    {
+        var h = new TmHarness();
+        var sl = new SlModule { Server = h.Server };
+        h.Router.Request = ctx => sl.SlSendReply(ctx, 480, reason);
+        h.FromUac(Invite(method: "OPTIONS"));
+        var r = Assert.Single(h.Net.To(Uac));
+        Assert.Equal(480, r.StatusCode);
+        Assert.Equal(reason, System.Text.Encoding.UTF8.GetString(r.Reason));
+    }
+
     [Fact]
     public void Send_reply_goes_through_the_transaction_when_there_is_one()
     {
