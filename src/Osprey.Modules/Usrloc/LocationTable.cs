@@ -115,7 +115,7 @@ public sealed class LocationTable
     }
 
     /// <summary>A new binding with a fresh ruid, filled by the caller and added with <see cref="RecordLock.Insert"/>.</summary>
-    public ContactBinding NewBinding(string contact) => new() { Contact = contact, Ruid = _ul.NextRuid(), ServerId = _ul.ServerId };
+    public ContactBinding NewBinding(string contact) => new(Ruids.Next()) { Contact = contact, ServerId = _ul.ServerId };
 
     internal void Release(Bucket b, string aor, uint hash)
     {
@@ -153,7 +153,7 @@ public sealed class LocationTable
 
     internal bool Delete(Bucket b, ref AorRecord? rec, ContactBinding c)
     {
-        if (rec is null || !rec.Contacts.Remove(c)) return false;
+        if (rec is null || !rec.Remove(c)) return false;
         if (DbMode != 3) Interlocked.Decrement(ref _contacts);
         bool ok = true;
         switch (DbMode)
@@ -166,7 +166,7 @@ public sealed class LocationTable
                 if (c.SyncState != DbSyncState.New) _pendingDeletes.Enqueue(c.Ruid);
                 break;
         }
-        if (rec.Contacts.Count == 0)
+        if (rec.Count == 0)
         {
             b.Remove(rec.Aor, rec.Hash);
             if (DbMode != 3) Interlocked.Decrement(ref _users);
@@ -225,13 +225,12 @@ public sealed class LocationTable
                 for (var rec = b.Head; rec is not null; rec = next)
                 {
                     next = rec.Next;
-                    var list = rec.Contacts;
-                    for (int i = list.Count - 1; i >= 0; i--)
+                    for (int i = rec.Count - 1; i >= 0; i--)
                     {
-                        var c = list[i];
+                        var c = rec[i];
                         if (!flushOnly && c.IsExpired(now))
                         {
-                            list.RemoveAt(i);
+                            rec.RemoveAt(i);
                             Interlocked.Decrement(ref _contacts);
                             Interlocked.Increment(ref _expired);
                             (expired ??= []).Add((rec.Aor, c));
@@ -242,7 +241,7 @@ public sealed class LocationTable
                             toWrite.Add((rec.Aor, c.Clone(), c));
                         }
                     }
-                    if (list.Count == 0 && b.Remove(rec.Aor, rec.Hash)) Interlocked.Decrement(ref _users);
+                    if (rec.Count == 0 && b.Remove(rec.Aor, rec.Hash)) Interlocked.Decrement(ref _users);
                 }
             }
         }

@@ -21,8 +21,6 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
     private readonly object _tablesLock = new();
     private Database? _db;
     private Timer? _timer;
-    private long _ruidCounter;
-    private readonly string _ruidPrefix = "uloc-" + DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString("x", CultureInfo.InvariantCulture) + "-";
     private int _timerRunning;
     private TimerHandle _wheelHandle;
     private volatile bool _stopped;
@@ -163,7 +161,6 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
         lock (_tablesLock) return [.. _tables.Values];
     }
 
-    internal string NextRuid() => _ruidPrefix + Interlocked.Increment(ref _ruidCounter).ToString("x", CultureInfo.InvariantCulture);
 
     internal void OnExpired(LocationTable t, string aor, ContactBinding c)
     {

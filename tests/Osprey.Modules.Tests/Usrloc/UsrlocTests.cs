@@ -244,6 +244,43 @@ public class UsrlocTests
     }
 
     [Fact]
+    public void Bindings_of_an_aor_stay_in_q_order_through_adds_changes_and_removals_each_with_its_own_ruid()
+    {
+        using var f = new RegistrarFixture();
+        var t = f.Ul.Table("location");
+        var made = new List<ContactBinding>();
+        using (var l = t.Lock("multi"))
+        {
+            foreach (int q in new[] { 500, 1000, -1, 100, 700, 300 })
+            {
+                var b = t.NewBinding("sip:multi@10.0.0." + (q < 0 ? 0 : q / 100));
+                b.Q = q;
+                b.Expires = f.Now + 600;
+                Assert.True(l.Insert(b));
+                made.Add(b);
+            }
+            // changed q: moves to its new place
+            made[3].Q = 900;
+            Assert.True(l.Update(made[3]));
+            // removed from the middle, the front and the end
+            Assert.True(l.Delete(made[4]));
+            Assert.True(l.Delete(made[1]));
+            Assert.True(l.Delete(made[5]));
+            Assert.False(l.Delete(made[5]));
+        }
+        var contacts = f.Ul.LookupAor("location", "multi")!.Contacts;
+        // no q counts as 1.0
+        Assert.Equal(["sip:multi@10.0.0.0", "sip:multi@10.0.0.1", "sip:multi@10.0.0.5"], contacts.Select(c => c.Contact));
+        Assert.Equal(3, t.Contacts);
+
+        var ruids = made.Select(b => b.Ruid).ToList();
+        Assert.Equal(ruids.Count, ruids.Distinct().Count());
+        Assert.All(ruids, r => Assert.Matches("^uloc-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$", r));
+        Assert.Same(made[0].Ruid, made[0].Ruid);
+        Assert.Equal(made[0].Ruid, contacts.Single(c => c.Contact == made[0].Contact).Ruid);
+    }
+
+    [Fact]
     public void Concurrent_registrations_on_many_threads_lose_nothing()
     {
         using var f = new RegistrarFixture(ul: u => u.HashSize = 4);
