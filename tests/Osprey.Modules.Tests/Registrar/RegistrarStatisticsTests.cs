@@ -1,6 +1,7 @@
 using Osprey.Core;
 using Osprey.Core.Pipeline;
 using Osprey.Core.Routing;
+using Osprey.Core.Stateless;
 using Osprey.Modules.Registrar;
 using Osprey.Modules.Usrloc;
 
@@ -30,5 +31,15 @@ public sealed class RegistrarStatisticsTests
         Assert.Equal(0, server.Stat("usrloc:location_users"));
         Assert.Equal(0, server.Stat("usrloc:location_contacts"));
         Assert.Equal(0, server.Stat("usrloc:location_expires"));
+    }
+
+    [Fact]
+    public void Save_replies_statelessly_and_sl_counts_the_reply_as_Kamailio_does()
+    {
+        using var f = new RegistrarFixture();
+        var counts = f.Sip.Server.Replier.Counts;
+        f.Save(SipHarness.Register("a", ["<sip:a@192.0.2.7:5070>"]));
+        Assert.Equal(1, counts.Read(SlReplyBucket.Replies200));
+        Assert.Equal(1, counts.Read(SlReplyBucket.Sent));
     }
 }
