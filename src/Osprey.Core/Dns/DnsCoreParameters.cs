@@ -110,28 +110,22 @@ public static class DnsCoreParameters
     }
 
     private static bool Seconds(string v, Action<TimeSpan> set, string name, out string? error)
-    {
-        error = null;
-        if (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-        {
-            set(TimeSpan.FromSeconds(n));
-            return true;
-        }
-
-        error = $"{name}: expected a number of seconds, got '{v}'";
-        return false;
-    }
+        => Count(v, n => set(TimeSpan.FromSeconds(n)), name, "seconds", out error);
 
     private static bool Milliseconds(string v, Action<TimeSpan> set, string name, out string? error)
+        => Count(v, n => set(TimeSpan.FromMilliseconds(n)), name, "milliseconds", out error);
+
+    // a number of units, not negative
+    private static bool Count(string v, Action<int> set, string name, string unit, out string? error)
     {
         error = null;
         if (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
         {
-            set(TimeSpan.FromMilliseconds(n));
+            set(n);
             return true;
         }
 
-        error = $"{name}: expected a number of milliseconds, got '{v}'";
+        error = $"{name}: expected a number of {unit}, got '{v}'";
         return false;
     }
 
