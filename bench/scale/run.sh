@@ -280,9 +280,9 @@ part_contacts() {
 	sleep 2; rss_empty=$(rss_kb)
 
 	sipp_run "$dir/register-1k" "$REGISTER_XML" "$DATA/users-1k.csv" 1000 1000 0
-	c=$(ul_stat usrloc:location-contacts); sleep 2; rss_1k=$(rss_kb)
-	say "  1,000 registered: $SIPP_OK ok, $SIPP_FAILED failed; location-contacts $c; RSS $((rss_1k / 1024)) MB (empty: $((rss_empty / 1024)) MB)"
-	echo "| registered 1,000 | location-contacts $c | RSS $((rss_empty / 1024)) MB empty, $((rss_1k / 1024)) MB with 1,000 |" >> "$REPORT_ROWS"
+	c=$(ul_stat usrloc:location_contacts); sleep 2; rss_1k=$(rss_kb)
+	say "  1,000 registered: $SIPP_OK ok, $SIPP_FAILED failed; location_contacts $c; RSS $((rss_1k / 1024)) MB (empty: $((rss_empty / 1024)) MB)"
+	echo "| registered 1,000 | location_contacts $c | RSS $((rss_empty / 1024)) MB empty, $((rss_1k / 1024)) MB with 1,000 |" >> "$REPORT_ROWS"
 	# unmeasured: the first lookups after start run code the JIT has not optimised yet
 	sipp_run "$dir/lookup-warmup" "$SCENARIOS/lookup.xml" "$DATA/users-1k.csv" "$LOOKUP_RATE" $((LOOKUP_RATE * 5)) 0
 	lookup_step 1000 "$DATA/users-1k.csv"; local lk_1k=$LK_US
@@ -290,12 +290,12 @@ part_contacts() {
 	sipp_run "$dir/register-all" "$REGISTER_XML" "$DATA/users.csv" "$REGISTER_RATE" "$CONTACTS" 0
 	local reg_us
 	reg_us=$(awk -v s="$SRV_CPU_S" -v n="$SIPP_OK" 'BEGIN { if (n > 0) printf "%.1f", 1e6 * s / n; else print "NA" }')
-	c=$(ul_stat usrloc:location-contacts); sleep 2; rss_all=$(rss_kb)
+	c=$(ul_stat usrloc:location_contacts); sleep 2; rss_all=$(rss_kb)
 	local per
 	per=$(awk -v a="$rss_all" -v b="$rss_1k" -v n="$c" 'BEGIN { if (n > 1000) printf "%.0f", (a - b) * 1024 / (n - 1000); else print "NA" }')
 	say "  $CONTACTS REGISTERs at $REGISTER_RATE/s: $SIPP_OK ok, $SIPP_FAILED failed, $SIPP_RETRANS retransmissions in $SIPP_SECS s ($reg_us µs server CPU per REGISTER)"
-	say "  location-contacts $c; RSS $((rss_all / 1024)) MB: $per bytes per contact over the 1,000 state"
-	echo "| $CONTACTS REGISTERs at $REGISTER_RATE/s | $SIPP_OK ok, $SIPP_FAILED failed, $SIPP_RETRANS retransmitted in $SIPP_SECS s; location-contacts $c | $reg_us µs CPU per REGISTER; RSS $((rss_all / 1024)) MB = **$per bytes per contact** |" >> "$REPORT_ROWS"
+	say "  location_contacts $c; RSS $((rss_all / 1024)) MB: $per bytes per contact over the 1,000 state"
+	echo "| $CONTACTS REGISTERs at $REGISTER_RATE/s | $SIPP_OK ok, $SIPP_FAILED failed, $SIPP_RETRANS retransmitted in $SIPP_SECS s; location_contacts $c | $reg_us µs CPU per REGISTER; RSS $((rss_all / 1024)) MB = **$per bytes per contact** |" >> "$REPORT_ROWS"
 	lookup_step "$c" "$DATA/lookup-all.csv"; local lk_all=$LK_US
 	echo "| lookup cost, all / 1,000 contacts | | $(awk -v a="$lk_all" -v b="$lk_1k" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "NA" }') |" >> "$REPORT_ROWS"
 
@@ -371,7 +371,7 @@ part_tcp() {
 	c1=$(cpu_ticks); t1=$(now)
 	msgs1=$(curl -s "http://$HOST:$HTTP_PORT/metrics" | awk '$1 == "osprey_transport_tcp_messages_received_total" { print $2 }')
 	local rss1 contacts tcpinfo cpu_pct per_conn fds failed=0 f
-	rss1=$(rss_kb); open=$(established); contacts=$(ul_stat usrloc:location-contacts)
+	rss1=$(rss_kb); open=$(established); contacts=$(ul_stat usrloc:location_contacts)
 	tcpinfo=$(rpc core.tcp_info | python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]; print(r["opened_connections"], "of max", r["max_connections"])' 2>/dev/null)
 	fds=$(ls "/proc/$SERVER_PID/fd" | wc -l)
 	for i in $(seq 0 $((k - 1))); do
@@ -385,11 +385,11 @@ part_tcp() {
 	read -r p50 p99 < <(cat "$dir"/sipp-*/*_rtt.csv 2>/dev/null | awk -F';' '$3 == 2 { print $2 }' | sort -g |
 		awk '{ v[NR] = $1 } function at(q, i) { i = int(q * NR + 0.999999); if (i < 1) i = 1; return v[i] }
 			END { if (NR == 0) print "NA NA"; else printf "%.3f %.3f\n", at(0.50), at(0.99) }')
-	say "  after ${HOLD_S} s: $open connections established (core.tcp_info: $tcpinfo), location-contacts $contacts, SIPp failed calls $failed"
+	say "  after ${HOLD_S} s: $open connections established (core.tcp_info: $tcpinfo), location_contacts $contacts, SIPp failed calls $failed"
 	say "  server: RSS $((rss1 / 1024)) MB (+$(((rss1 - rss0) / 1024)) MB) = $per_conn bytes per connection; CPU $cpu_pct% while holding; $ka; keep-alive p50/p99 $p50/$p99 ms; $fds descriptors"
 	{
 		echo "| $n TCP connections opened at $CONNECT_RATE/s | all open after $ramp s | RSS $((rss0 / 1024)) MB before, open files limit $limit |"
-		echo "| held ${HOLD_S} s, keep-alive every ${KEEPALIVE_S} s | $open established (core.tcp_info: $tcpinfo); location-contacts $contacts; SIPp failed calls $failed | RSS $((rss1 / 1024)) MB = **$per_conn bytes per connection**; CPU $cpu_pct%; $ka; keep-alive p50 $p50 ms, p99 $p99 ms; load $(load_now) |"
+		echo "| held ${HOLD_S} s, keep-alive every ${KEEPALIVE_S} s | $open established (core.tcp_info: $tcpinfo); location_contacts $contacts; SIPp failed calls $failed | RSS $((rss1 / 1024)) MB = **$per_conn bytes per connection**; CPU $cpu_pct%; $ka; keep-alive p50 $p50 ms, p99 $p99 ms; load $(load_now) |"
 	} >> "$REPORT_ROWS"
 	stop_sipps
 	stop_server

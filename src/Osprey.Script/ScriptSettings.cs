@@ -1,4 +1,5 @@
 using Osprey.Core;
+using Osprey.Core.Dns;
 using Osprey.Core.Modules;
 using Osprey.Script.Ast;
 
@@ -64,6 +65,15 @@ public sealed class ScriptSettings
         core.ForceRport = ForceRport;
         if (!ServerSignature) core.ServerHeader = "";
         else if (ServerHeader is not null) core.ServerHeader = ServerHeader;
+        // dns_*, use_dst_blocklist, blst_503*: the resolver's options (the config check reported bad values)
+        foreach (var name in DnsCoreParameters.Names)
+        {
+            foreach (var value in Raw(name))
+            {
+                core.Dns ??= new DnsOptions();
+                DnsCoreParameters.TrySet(core.Dns, name, value.ToString(), out _);
+            }
+        }
     }
 
     internal static ScriptSettings From(IEnumerable<CoreParam> parameters)

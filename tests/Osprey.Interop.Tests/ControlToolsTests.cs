@@ -33,13 +33,14 @@ public sealed partial class ControlToolsTests : IDisposable
         Assert.Equal(200, reply.StatusCode);
     }
 
-    /// <summary>Osprey started with the shared configuration, its sockets in a private directory.</summary>
-    private OspreyProcess StartOsprey(out string dir)
+    /// <summary>Osprey started with the shared configuration (<see cref="Config"/> unless another is
+    /// given), its sockets in a private directory.</summary>
+    private OspreyProcess StartOsprey(out string dir, Func<string, int, string>? config = null)
     {
         dir = Path.Combine(_dir, "osprey");
         Directory.CreateDirectory(dir);
         string cfg = Path.Combine(dir, "osprey.cfg");
-        File.WriteAllText(cfg, Config(dir, 5060)); // listen= is replaced by OspreyProcess's -l
+        File.WriteAllText(cfg, (config ?? Config)(dir, 5060)); // listen= is replaced by OspreyProcess's -l
         var osprey = OspreyProcess.Start("-f", cfg);
         string d = dir;
         osprey.WaitFor(() => File.Exists(Path.Combine(d, "ctl.sock")) && File.Exists(Path.Combine(d, "rpc.fifo")), "the ctl socket and the FIFO");
@@ -85,6 +86,32 @@ public sealed partial class ControlToolsTests : IDisposable
                 Assert.Contains("Call-ID: reg-" + osprey.Port + "@127.0.0.1", o);
             }
         }
+    }
+
+    /// <summary>The modules of the SIPp benchmark's configuration (bench/sipp/bench.cfg), with a route that
+    /// names the location table (usrloc registers its per-table statistics for it).</summary>
+    private static string BenchModulesConfig(string dir, int port) =>
+        RealKamailio.Config(dir, port, ["corex", "tm", "tmx", "rr", "pv", "maxfwd", "sanity", "textops", "siputils", "usrloc", "registrar"],
+            "if (!mf_process_maxfwd_header(\"10\")) { sl_send_reply(\"483\", \"Too Many Hops\"); exit; }\n" +
+            "if (!sanity_check()) exit;\n" +
+            "if (is_method(\"REGISTER\")) { save(\"location\"); exit; }\n" +
+            "if (!lookup(\"location\")) { sl_send_reply(\"404\", \"Not Found\"); exit; }\n" +
+            "record_route();\nt_relay();\nexit;");
+
+    private static IReadOnlyList<string> StatisticNames(string kamcmdOutput) =>
+        [.. kamcmdOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[..l.IndexOf(" = ", StringComparison.Ordinal)])];
+
+    [Fact]
+    public async Task Osprey_lists_every_statistic_Kamailio_lists_for_the_same_modules()
+    {
+        await using var kamailio = await RealKamailio.StartAsync(BenchModulesConfig);
+        using var osprey = StartOsprey(out var dir, BenchModulesConfig);
+        var k = StatisticNames(await Kamcmd(kamailio.CtlSocket, "stats.get_statistics", "all"));
+        var o = StatisticNames(await Kamcmd(Path.Combine(dir, "ctl.sock"), "stats.get_statistics", "all"));
+        Assert.Contains("usrloc:location_contacts", k); // the module set is the one we meant
+        Assert.Contains("tmx:rpl_relayed", k);
+        var missing = k.Except(o, StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "Kamailio lists, Osprey does not: " + string.Join(", ", missing));
     }
 
     private Dictionary<string, string> KamctlHome(string fifo)

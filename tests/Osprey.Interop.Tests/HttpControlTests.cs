@@ -277,7 +277,7 @@ public sealed class HttpControlTests : IDisposable
         Assert.True(after["osprey_core_rcv_requests_options"] - before["osprey_core_rcv_requests_options"] >= 300);
         Assert.True(after["osprey_core_rcv_requests"] - before["osprey_core_rcv_requests"] >= 300);
         Assert.True(after["osprey_sl_sent_replies"] - before["osprey_sl_sent_replies"] >= 300);
-        Assert.True(after["osprey_sl__2xx_replies"] - before["osprey_sl__2xx_replies"] >= 300);
+        Assert.True(after["osprey_sl__200_replies"] - before["osprey_sl__200_replies"] >= 300);
         Assert.True(after["osprey_transport_udp_datagrams_received_total"] - before["osprey_transport_udp_datagrams_received_total"] >= 300);
     }
 }

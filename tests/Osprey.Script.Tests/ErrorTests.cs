@@ -94,6 +94,17 @@ public sealed class ErrorTests : IDisposable
     }
 
     [Fact]
+    public void Dns_core_parameters_with_a_value_that_does_not_fit_say_why()
+    {
+        var c = _cfg.Load("dns_retr_time=\"soon\"\ndns_slow_query_ms=250\nuse_dns_failover=maybe\n");
+        Assert.Equal(
+        [
+            $"{P}:1:1: dns_retr_time: expected a number of seconds, got 'soon'",
+            $"{P}:3:1: use_dns_failover: expected yes/no, got 'maybe'",
+        ], Errors(c));
+    }
+
+    [Fact]
     public void Modules_that_do_not_exist_and_modparams_without_module()
     {
         var c = _cfg.Load("loadmodule \"mi_fifo.so\"\nloadmodule \"modules/tm/tm.so\"\nmodparam(\"rr\", \"enable_full_lr\", 1)\n");

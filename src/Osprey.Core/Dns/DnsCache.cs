@@ -20,13 +20,15 @@ public sealed class DnsCache
     private readonly ConcurrentDictionary<Key, Task<DnsCacheEntry>> _inflight = new();
     private readonly StatCounter _queries;
     private readonly StatCounter _failed;
+    private readonly StatCounter _slow;
     private int _generation;
 
     private readonly record struct Key(string Name, DnsRecordType Type);
 
     /// <param name="client">The DNS client; its own cache should be off (this is the cache).</param>
     /// <param name="options">TTL bounds and size.</param>
-    /// <param name="stats">Registers <c>dns:queries</c> and <c>dns:failed_dns_request</c>; a private registry when null.</param>
+    /// <param name="stats">Registers <c>dns:queries</c>, <c>dns:failed_dns_request</c> and <c>dns:slow_dns_request</c>;
+    /// a private registry when null.</param>
     public DnsCache(ILookupClient client, DnsOptions options, StatsRegistry? stats = null)
     {
         _client = client;
@@ -34,6 +36,7 @@ public sealed class DnsCache
         stats ??= new StatsRegistry();
         _queries = stats.RegisterCounter("dns", "queries");
         _failed = stats.RegisterCounter("dns", "failed_dns_request");
+        _slow = stats.RegisterCounter("dns", "slow_dns_request");
     }
 
     /// <summary>Queries sent to the server so far (misses that were not coalesced with one in flight).</summary>
@@ -192,6 +195,7 @@ public sealed class DnsCache
 
         _queries.Increment();
         IDnsQueryResponse response;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await _client.QueryAsync(key.Name, (QueryType)key.Type, QueryClass.IN).ConfigureAwait(false);
@@ -207,6 +211,12 @@ public sealed class DnsCache
         catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException or TimeoutException or ArgumentException or InvalidOperationException)
         {
             return Failed(key, DnsStatus.ServerFailure, $"{key.Name} {key.Type}: {e.Message}");
+        }
+        finally
+        {
+            // dns_slow_query_ms: answered or not, the query took this long (retries included)
+            var slow = _options.SlowQuery;
+            if (slow > TimeSpan.Zero && System.Diagnostics.Stopwatch.GetElapsedTime(started) > slow) _slow.Increment();
         }
 
         if (response.HasError)

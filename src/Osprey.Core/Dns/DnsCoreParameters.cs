@@ -15,7 +15,7 @@ public static class DnsCoreParameters
     [
         "dns_try_naptr", "dns_try_ipv6", "dns_srv_lb", "use_dns_failover", "use_dns_cache", "dns_cache_flags",
         "dns_cache_min_ttl", "dns_cache_max_ttl", "dns_cache_negative_ttl", "dns_cache_mem", "dns_cache_gc_interval",
-        "dns_retr_time", "dns_retr_no", "dns_servers_no", "dns_use_search_list",
+        "dns_retr_time", "dns_retr_no", "dns_servers_no", "dns_use_search_list", "dns_slow_query_ms",
         "dns_udp_pref", "dns_tcp_pref", "dns_tls_pref", "dns_sctp_pref",
         "use_dst_blocklist", "dst_blocklist_expire", "dst_blocklist_mem", "dst_blocklist_gc_interval",
         "blst_503", "blst_503_def_timeout", "blst_503_min_timeout", "blst_503_max_timeout",
@@ -46,6 +46,7 @@ public static class DnsCoreParameters
             case "blst_503_min_timeout": return Seconds(value, t => options.Blst503MinTimeout = t, name, out error);
             case "blst_503_max_timeout": return Seconds(value, t => options.Blst503MaxTimeout = t, name, out error);
             case "dns_retr_no": return Int(value, n => options.QueryRetries = n, name, out error);
+            case "dns_slow_query_ms": return Milliseconds(value, t => options.SlowQuery = t, name, out error);
             case "dns_cache_flags":
                 // Kamailio: 1 IPv4 only, 2 IPv6 only, 4 IPv6 first.
                 return Int(value, n =>
@@ -109,15 +110,22 @@ public static class DnsCoreParameters
     }
 
     private static bool Seconds(string v, Action<TimeSpan> set, string name, out string? error)
+        => Count(v, n => set(TimeSpan.FromSeconds(n)), name, "seconds", out error);
+
+    private static bool Milliseconds(string v, Action<TimeSpan> set, string name, out string? error)
+        => Count(v, n => set(TimeSpan.FromMilliseconds(n)), name, "milliseconds", out error);
+
+    // a number of units, not negative
+    private static bool Count(string v, Action<int> set, string name, string unit, out string? error)
     {
         error = null;
         if (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
         {
-            set(TimeSpan.FromSeconds(n));
+            set(n);
             return true;
         }
 
-        error = $"{name}: expected a number of seconds, got '{v}'";
+        error = $"{name}: expected a number of {unit}, got '{v}'";
         return false;
     }
 

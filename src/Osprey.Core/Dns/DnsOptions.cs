@@ -73,6 +73,12 @@ public sealed class DnsOptions
     /// <summary><c>dns_retr_no</c>: how many times a query is re-sent after a timeout.</summary>
     public int QueryRetries { get; set; } = 2;
 
+    /// <summary>
+    /// <c>dns_slow_query_ms</c>: a query to the DNS server that takes longer than this is counted in
+    /// <c>dns:slow_dns_request</c>. Zero (Kamailio's default) counts none.
+    /// </summary>
+    public TimeSpan SlowQuery { get; set; } = TimeSpan.Zero;
+
     /// <summary><c>use_dst_blocklist</c>: consult and fill the destination blocklist.</summary>
     public bool UseDstBlocklist { get; set; }
 

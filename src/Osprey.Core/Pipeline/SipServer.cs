@@ -136,7 +136,7 @@ public sealed class SipServer : IInboundHandler, IDisposable
         if (oversize)
         {
             // RFC 3261 §21.5.14 513 Message Too Large, when asked to and when it can be answered at all
-            if (msg.IsRequest && Settings.OversizeAction == OversizeAction.Reply513) Replier.Reply(ctx, 513, "Message Too Large"u8);
+            if (msg.IsRequest && Settings.OversizeAction == OversizeAction.Reply513) Replier.ReplyFromCore(ctx, 513, "Message Too Large"u8);
             CountDrop(msg);
             return;
         }
@@ -151,7 +151,7 @@ public sealed class SipServer : IInboundHandler, IDisposable
                 // answered when the top Via is usable; otherwise there is nowhere to send it (dropped)
                 Span<byte> reason = stackalloc byte[128];
                 int n = System.Text.Encoding.UTF8.GetBytes(err.Reason.AsSpan(0, Math.Min(err.Reason.Length, 100)), reason);
-                Replier.Reply(ctx, err.Status, reason[..n]);
+                Replier.ReplyFromCore(ctx, err.Status, reason[..n]);
             }
             else
             {

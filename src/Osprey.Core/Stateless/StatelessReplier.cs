@@ -41,9 +41,25 @@ public sealed class StatelessReplier
         return Reply(ctx, status, EncodeReason(reason, utf8));
     }
 
-    /// <summary>Sends a reply to the context's request. False when it could not be sent.</summary>
+    /// <summary>What the replies sent through <see cref="Reply"/> were (the sl module's statistics).</summary>
+    public StatelessReplyCounts Counts { get; } = new();
+
+    /// <summary>Sends a reply to the context's request, counted in <see cref="Counts"/>. False when it could not be sent.</summary>
     public bool Reply(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders = default,
         ReadOnlySpan<byte> contentType = default, ReadOnlySpan<byte> body = default)
+    {
+        bool sent = Send(ctx, status, reason, extraHeaders, contentType, body);
+        if (sent) Counts.CountSent(status);
+        else Counts.CountFailure();
+        return sent;
+    }
+
+    /// <summary>The core's own answer to a request it cannot take (malformed, too large): sent like any
+    /// stateless reply, not counted with the script's and the modules' (Kamailio's sl does not see these).</summary>
+    internal bool ReplyFromCore(MessageContext ctx, int status, ReadOnlySpan<byte> reason) => Send(ctx, status, reason, default, default, default);
+
+    private bool Send(MessageContext ctx, int status, ReadOnlySpan<byte> reason, ReadOnlySpan<byte> extraHeaders,
+        ReadOnlySpan<byte> contentType, ReadOnlySpan<byte> body)
     {
         var msg = ctx.Message;
         if (!msg.TopVia.IsValid || msg.Method == SipMethod.Ack) return false; // never answer an ACK (RFC 3261 §17.2.1)

@@ -71,7 +71,11 @@ public sealed partial class RegistrarModule : ModuleBase, IScriptFixup
     [Stat("rejected_regs")] public long RejectedRegs => Interlocked.Read(ref _rejected);
     [Stat("max_expires", NoReset = true)] public long MaxExpiresStat => MaxExpires;
     [Stat("max_contacts", NoReset = true)] public long MaxContactsStat => MaxContacts;
-    [Stat("default_expires", NoReset = true)] public long DefaultExpiresStat => DefaultExpires;
+    // Kamailio 5.6 registers the default_expires parameter's statistic as "default_expire" (its manual says
+    // default_expires); kamcmd lists these three, so they carry those names.
+    [Stat("default_expire", NoReset = true)] public long DefaultExpiresStat => DefaultExpires;
+    [Stat("default_expires_range", NoReset = true)] public long DefaultExpiresRangeStat => DefaultExpiresRange;
+    [Stat("expires_range", NoReset = true)] public long ExpiresRangeStat => ExpiresRange;
 
     /// <summary>The usrloc module this registrar writes to; the host sets it (loadmodule "usrloc.so" is required).</summary>
     public UsrlocModule? Usrloc { get; set; }

@@ -1,23 +1,26 @@
 using Osprey.Core.Modules;
 using Osprey.Core.Pipeline;
+using Osprey.Core.Stateless;
 using Osprey.Modules.Tm;
 
 namespace Osprey.Modules.Sl;
 
 /// <summary>The sl module: stateless replies (with the same To-tag for every retransmission) and
 /// <c>send_reply</c>, which goes through the transaction when the request has one.</summary>
+/// <remarks>Its statistics count every reply sent statelessly for the script and the modules (save(),
+/// auth challenges, sanity), as Kamailio's do: they live in <see cref="StatelessReplier.Counts"/>, which
+/// the replier keeps; replies sent through a transaction are tm's (tmx). Osprey's sl does not filter ACKs
+/// for its replies (they reach the script), so <c>received_ACKs</c> stays 0.</remarks>
 [Module("sl")]
 public sealed class SlModule : ModuleBase
 {
-    private long _sent, _sentErr, _1xx, _2xx, _3xx, _4xx, _5xx, _6xx, _xxx;
+    private long _sentErr;
 
     [Function("sl_send_reply", RouteTypes.Request | RouteTypes.Failure | RouteTypes.Branch)]
     public int SlSendReply(MessageContext ctx, int code, string reason)
     {
         if (code is < 100 or > 699) return -1;
-        if (!Server.Replier.ReplyText(ctx, code, reason)) return -1;
-        Count(code);
-        return 1;
+        return Server.Replier.ReplyText(ctx, code, reason) ? 1 : -1;
     }
 
     /// <summary>send_reply: statefully when tm has a transaction for the request, else like sl_send_reply.</summary>
@@ -26,12 +29,7 @@ public sealed class SlModule : ModuleBase
     {
         if (code is < 100 or > 699) return -1;
         var tm = Server.TransactionLayer;
-        if (tm is not null && tm.HasTransaction(ctx))
-        {
-            if (!tm.Reply(ctx, code, reason)) return -1;
-            Count(code);
-            return 1;
-        }
+        if (tm is not null && tm.HasTransaction(ctx)) return tm.Reply(ctx, code, reason) ? 1 : -1;
         return SlSendReply(ctx, code, reason);
     }
 
@@ -42,7 +40,6 @@ public sealed class SlModule : ModuleBase
     {
         var (code, reason) = TransactionLayer.LastError(ctx) ?? (500, "Server Internal Error");
         if (!Server.Replier.ReplyText(ctx, code, reason)) return -1;
-        Count(code);
         Interlocked.Increment(ref _sentErr);
         return 1;
     }
@@ -65,28 +62,30 @@ public sealed class SlModule : ModuleBase
         return Server.Forwarder.ForwardReply(ctx) ? 1 : -1;
     }
 
-    private void Count(int code)
-    {
-        Interlocked.Increment(ref _sent);
-        switch (code / 100)
-        {
-            case 1: Interlocked.Increment(ref _1xx); break;
-            case 2: Interlocked.Increment(ref _2xx); break;
-            case 3: Interlocked.Increment(ref _3xx); break;
-            case 4: Interlocked.Increment(ref _4xx); break;
-            case 5: Interlocked.Increment(ref _5xx); break;
-            case 6: Interlocked.Increment(ref _6xx); break;
-            default: Interlocked.Increment(ref _xxx); break;
-        }
-    }
+    private long Count(SlReplyBucket bucket) => Server.Replier.Counts.Read(bucket);
 
-    [Stat("sent_replies")] public long SentReplies => Interlocked.Read(ref _sent);
+    [Stat("sent_replies")] public long SentReplies => Count(SlReplyBucket.Sent);
     [Stat("sent_err_replies")] public long SentErrReplies => Interlocked.Read(ref _sentErr);
-    [Stat("1xx_replies")] public long Replies1xx => Interlocked.Read(ref _1xx);
-    [Stat("2xx_replies")] public long Replies2xx => Interlocked.Read(ref _2xx);
-    [Stat("3xx_replies")] public long Replies3xx => Interlocked.Read(ref _3xx);
-    [Stat("4xx_replies")] public long Replies4xx => Interlocked.Read(ref _4xx);
-    [Stat("5xx_replies")] public long Replies5xx => Interlocked.Read(ref _5xx);
-    [Stat("6xx_replies")] public long Replies6xx => Interlocked.Read(ref _6xx);
-    [Stat("xxx_replies")] public long RepliesXxx => Interlocked.Read(ref _xxx);
+    [Stat("failures")] public long Failures => Count(SlReplyBucket.Failures);
+    [Stat("received_ACKs")] public long ReceivedAcks => 0;
+    [Stat("1xx_replies")] public long Replies1xx => Count(SlReplyBucket.Replies1xx);
+    [Stat("200_replies")] public long Replies200 => Count(SlReplyBucket.Replies200);
+    [Stat("202_replies")] public long Replies202 => Count(SlReplyBucket.Replies202);
+    [Stat("2xx_replies")] public long Replies2xx => Count(SlReplyBucket.Replies2xx);
+    [Stat("300_replies")] public long Replies300 => Count(SlReplyBucket.Replies300);
+    [Stat("301_replies")] public long Replies301 => Count(SlReplyBucket.Replies301);
+    [Stat("302_replies")] public long Replies302 => Count(SlReplyBucket.Replies302);
+    [Stat("3xx_replies")] public long Replies3xx => Count(SlReplyBucket.Replies3xx);
+    [Stat("400_replies")] public long Replies400 => Count(SlReplyBucket.Replies400);
+    [Stat("401_replies")] public long Replies401 => Count(SlReplyBucket.Replies401);
+    [Stat("403_replies")] public long Replies403 => Count(SlReplyBucket.Replies403);
+    [Stat("404_replies")] public long Replies404 => Count(SlReplyBucket.Replies404);
+    [Stat("407_replies")] public long Replies407 => Count(SlReplyBucket.Replies407);
+    [Stat("408_replies")] public long Replies408 => Count(SlReplyBucket.Replies408);
+    [Stat("483_replies")] public long Replies483 => Count(SlReplyBucket.Replies483);
+    [Stat("4xx_replies")] public long Replies4xx => Count(SlReplyBucket.Replies4xx);
+    [Stat("500_replies")] public long Replies500 => Count(SlReplyBucket.Replies500);
+    [Stat("5xx_replies")] public long Replies5xx => Count(SlReplyBucket.Replies5xx);
+    [Stat("6xx_replies")] public long Replies6xx => Count(SlReplyBucket.Replies6xx);
+    [Stat("xxx_replies")] public long RepliesXxx => Count(SlReplyBucket.RepliesXxx);
 }

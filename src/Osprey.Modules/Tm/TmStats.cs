@@ -8,9 +8,9 @@ internal sealed class TmStats
     public long Created;           // tm.stats "created"
     public long Freed;             // tm.stats "freed"
     public long Tx2xx, Tx3xx, Tx4xx, Tx5xx, Tx6xx;
-    public long RplReceived;
-    public long RplGenerated;
-    public long RplRelayed;
+    public long RplReceived;       // tmx rpl_received: replies matched to a client transaction
+    public long RplGenerated;      // tmx rpl_generated: replies of this server sent through a transaction
+    public long RplRelayed;        // tmx rpl_relayed (rpl_sent = relayed + generated, rpl_absorbed = received - relayed)
     public long RetransmittedRequests;
     public long AbsorbedRequests;
     public long DnsFailovers;      // branches started by use_dns_failover

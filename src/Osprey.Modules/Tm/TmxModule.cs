@@ -68,4 +68,24 @@ public sealed class TmxModule : ModuleBase
     [Stat("4xx_transactions")] public long Tx4xx => Interlocked.Read(ref L.Stats.Tx4xx);
     [Stat("5xx_transactions")] public long Tx5xx => Interlocked.Read(ref L.Stats.Tx5xx);
     [Stat("6xx_transactions")] public long Tx6xx => Interlocked.Read(ref L.Stats.Tx6xx);
+
+    // Replies through transactions, as Kamailio 5.6 counts them: received = every reply matched to a
+    // transaction (100s and 2xx retransmissions included); relayed = those sent upstream; absorbed = the
+    // rest; generated = replies of this server (t_reply, send_reply, the automatic 100 Trying); sent =
+    // relayed + generated. Retransmissions by the timers are not counted.
+    [Stat("rpl_received")] public long RplReceived => Interlocked.Read(ref L.Stats.RplReceived);
+    [Stat("rpl_relayed")] public long RplRelayed => Interlocked.Read(ref L.Stats.RplRelayed);
+
+    // relayed first: a reply is counted received before it is relayed, so the difference stays >= 0
+    [Stat("rpl_absorbed")] public long RplAbsorbed
+    {
+        get
+        {
+            long relayed = Interlocked.Read(ref L.Stats.RplRelayed);
+            return Math.Max(0, Interlocked.Read(ref L.Stats.RplReceived) - relayed);
+        }
+    }
+
+    [Stat("rpl_generated")] public long RplGenerated => Interlocked.Read(ref L.Stats.RplGenerated);
+    [Stat("rpl_sent")] public long RplSent => Interlocked.Read(ref L.Stats.RplRelayed) + Interlocked.Read(ref L.Stats.RplGenerated);
 }

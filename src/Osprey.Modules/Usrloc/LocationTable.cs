@@ -32,13 +32,13 @@ public sealed class LocationTable
     internal LocationDb? Db { get; }
     internal int DbMode => Db is null ? 0 : _ul.DbMode;
 
-    /// <summary>location-users: AORs with at least one binding (in memory; db_mode 3 keeps none).</summary>
+    /// <summary>usrloc:location_users (for a table named location): AORs with at least one binding (in memory; db_mode 3 keeps none).</summary>
     public long Users => Interlocked.Read(ref _users);
 
-    /// <summary>location-contacts.</summary>
+    /// <summary>usrloc:location_contacts.</summary>
     public long Contacts => Interlocked.Read(ref _contacts);
 
-    /// <summary>location-expires: bindings removed because they expired.</summary>
+    /// <summary>usrloc:location_expires: bindings removed because they expired.</summary>
     public long Expired => Interlocked.Read(ref _expired);
 
     /// <summary>FNV-1a over the AOR's UTF-16 code units: stable across runs and nodes.</summary>

@@ -97,14 +97,15 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
         }, s), this);
     }
 
-    /// <summary>Per-table statistics (Kamailio's "location-users", "location-contacts", "location-expires" in
-    /// the usrloc group) are named after the table, so they are registered here rather than by [Stat].</summary>
+    /// <summary>Per-table statistics (Kamailio's <c>location_users</c>, <c>location_contacts</c>,
+    /// <c>location_expires</c> in the usrloc group) are named after the table, so they are registered here
+    /// rather than by [Stat].</summary>
     private void RegisterTableStatistics(LocationTable t)
     {
-        if (Server?.Statistics is not { } reg || reg.TryGet(t.Name + "-users", out _)) return;
-        reg.RegisterComputed("usrloc", t.Name + "-users", static s => ((LocationTable)s!).Users, t);
-        reg.RegisterComputed("usrloc", t.Name + "-contacts", static s => ((LocationTable)s!).Contacts, t);
-        reg.RegisterComputed("usrloc", t.Name + "-expires", static s => ((LocationTable)s!).Expired, t);
+        if (Server?.Statistics is not { } reg || reg.TryGet("usrloc:" + t.Name + "_users", out _)) return;
+        reg.RegisterComputed("usrloc", t.Name + "_users", static s => ((LocationTable)s!).Users, t);
+        reg.RegisterComputed("usrloc", t.Name + "_contacts", static s => ((LocationTable)s!).Contacts, t);
+        reg.RegisterComputed("usrloc", t.Name + "_expires", static s => ((LocationTable)s!).Expired, t);
     }
 
     /// <summary>Registers (or returns) a location table; registrar calls this for each table its script names.
@@ -450,14 +451,14 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
         return RpcStatus.Ok;
     }
 
-    /// <summary>Per-table statistics with Kamailio's names: "location-users", "location-contacts", "location-expires".</summary>
+    /// <summary>Per-table statistics with Kamailio's names: "location_users", "location_contacts", "location_expires".</summary>
     public IEnumerable<KeyValuePair<string, long>> TableStatistics()
     {
         foreach (var t in TablesSnapshot())
         {
-            yield return new(t.Name + "-users", t.Users);
-            yield return new(t.Name + "-contacts", t.Contacts);
-            yield return new(t.Name + "-expires", t.Expired);
+            yield return new(t.Name + "_users", t.Users);
+            yield return new(t.Name + "_contacts", t.Contacts);
+            yield return new(t.Name + "_expires", t.Expired);
         }
     }
 }

@@ -25,6 +25,8 @@ internal enum DiagnosticCode
     UnknownCoreParameter,
     /// <summary>Core parameter Kamailio knows and Osprey deliberately ignores (warning).</summary>
     IgnoredCoreParameter,
+    /// <summary>Core parameter whose value does not fit it (dns_retr_time = "soon").</summary>
+    BadCoreParameterValue,
     /// <summary>route(NAME) to a route that is not defined.</summary>
     UndefinedRoute,
     /// <summary>Two route blocks of the same type and name.</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Osprey.Core.Dns;
 using Osprey.Script.Ast;
 using Osprey.Script.Diagnostics;
 using Osprey.Script.Syntax;
@@ -83,8 +84,21 @@ internal sealed class ConfigChecker
             {
                 _diagnostics.Warning(DiagnosticCode.IgnoredCoreParameter, p.Location, $"core parameter '{p.Name}' has no effect in Osprey and is ignored");
             }
+            else if (DnsCoreParameters.Names.Contains(p.Name) && !DnsCoreParameters.TrySet(new DnsOptions(), p.Name, ParamText(p.Value), out var error))
+            {
+                _diagnostics.Error(DiagnosticCode.BadCoreParameterValue, p.Location, error!);
+            }
         }
     }
+
+    /// <summary>A number, string or word parameter as text (what <see cref="DnsCoreParameters"/> reads).</summary>
+    private static string ParamText(ParamValue value) => value switch
+    {
+        IntParamValue i => i.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        StringParamValue str => str.Value,
+        WordParamValue w => w.Value,
+        _ => "",
+    };
 
     private void CheckModParams()
     {

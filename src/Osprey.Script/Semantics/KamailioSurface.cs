@@ -89,7 +89,7 @@ internal sealed class KamailioSurface
             "tcp_keepalive", "tcp_async", "server_header", "server_signature", "user_agent_header", "sip_warning",
             "max_while_loops", "server_id", "force_rport", "reply_to_via", "dns", "rev_dns", "dns_try_ipv6",
             "dns_try_naptr", "dns_srv_lb", "use_dns_failover", "use_dns_cache", "dns_retr_time", "dns_retr_no",
-            "dns_servers_no", "dns_use_search_list", "dns_udp_pref", "dns_tcp_pref", "dns_tls_pref", "dns_sctp_pref",
+            "dns_servers_no", "dns_use_search_list", "dns_slow_query_ms", "dns_udp_pref", "dns_tcp_pref", "dns_tls_pref", "dns_sctp_pref",
             "dns_cache_flags", "dns_cache_negative_ttl", "dns_cache_min_ttl", "dns_cache_max_ttl", "dns_cache_mem",
             "dns_cache_gc_interval", "use_dst_blocklist", "dst_blocklist_expire", "dst_blocklist_mem",
             "dst_blocklist_gc_interval", "mhomed", "phone2tel", "xavp_via_params", "xavp_via_fields", "check_via",

@@ -105,6 +105,37 @@ public class DnsCacheTests(SipDnsFixture dns) : IClassFixture<SipDnsFixture>
     }
 
     [Fact]
+    public async Task Queries_slower_than_dns_slow_query_ms_are_counted_in_slow_dns_request()
+    {
+        using var proxy = new DelayingUdpProxy(dns.Server.EndPoint, TimeSpan.FromMilliseconds(300));
+        DnsClient.LookupClient Slow() => new(new DnsClient.LookupClientOptions(new DnsClient.NameServer(IPAddress.Loopback, proxy.Port))
+        {
+            UseCache = false,
+            Timeout = TimeSpan.FromSeconds(3),
+            Retries = 0,
+        });
+        var stats = new Osprey.Core.Stats.StatsRegistry();
+        var r = new SipResolver(Slow(), new DnsOptions { TryIpv6 = false, SlowQuery = TimeSpan.FromMilliseconds(100) }, stats);
+        Assert.True(stats.TryGet("dns:slow_dns_request", out var slow));
+        Assert.Equal(DnsStatus.Ok, (await r.Cache.LookupAsync("h1.test", DnsRecordType.A)).Status);
+        Assert.Equal(DnsStatus.NotFound, (await r.Cache.LookupAsync("missing.test", DnsRecordType.A)).Status);
+        Assert.Equal(2, slow.Read());
+        await r.Cache.LookupAsync("h1.test", DnsRecordType.A); // from the cache: no query
+        Assert.Equal(2, slow.Read());
+
+        // The threshold above the delay, and 0 (Kamailio's default): nothing is slow.
+        var lenientStats = new Osprey.Core.Stats.StatsRegistry();
+        var lenient = new SipResolver(Slow(), new DnsOptions { TryIpv6 = false, SlowQuery = TimeSpan.FromSeconds(2) }, lenientStats);
+        var offStats = new Osprey.Core.Stats.StatsRegistry();
+        var off = new SipResolver(Slow(), new DnsOptions { TryIpv6 = false }, offStats);
+        Assert.Equal(DnsStatus.Ok, (await lenient.Cache.LookupAsync("h1.test", DnsRecordType.A)).Status);
+        Assert.Equal(DnsStatus.Ok, (await off.Cache.LookupAsync("h1.test", DnsRecordType.A)).Status);
+        Assert.True(lenientStats.TryGet("dns:slow_dns_request", out var lenientSlow));
+        Assert.True(offStats.TryGet("dns:slow_dns_request", out var offSlow));
+        Assert.Equal((0L, 0L), (lenientSlow.Read(), offSlow.Read()));
+    }
+
+    [Fact]
     public async Task Concurrent_misses_share_one_query()
     {
         using var proxy = new DelayingUdpProxy(dns.Server.EndPoint, TimeSpan.FromMilliseconds(500));

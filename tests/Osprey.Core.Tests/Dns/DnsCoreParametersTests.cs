@@ -16,6 +16,7 @@ public class DnsCoreParametersTests(SipDnsFixture dns) : IClassFixture<SipDnsFix
             ("use_dst_blocklist", "yes"), ("dst_blocklist_expire", "90"), ("blst_503", "yes"),
             ("blst_503_def_timeout", "5"), ("blst_503_min_timeout", "2"), ("blst_503_max_timeout", "600"),
             ("dns_retr_time", "3"), ("dns_retr_no", "4"), ("use_dns_cache", "on"), ("dns_cache_mem", "1000"),
+            ("dns_slow_query_ms", "250"),
         })
         {
             Assert.True(DnsCoreParameters.TrySet(o, name, value, out var error), error);
@@ -27,6 +28,7 @@ public class DnsCoreParametersTests(SipDnsFixture dns) : IClassFixture<SipDnsFix
             ((int)o.MinTtl.TotalSeconds, (int)o.MaxTtl.TotalSeconds, (int)o.NegativeTtl.TotalSeconds, (int)o.DstBlocklistExpire.TotalSeconds,
              (int)o.Blst503DefaultTimeout.TotalSeconds, (int)o.Blst503MinTimeout.TotalSeconds, (int)o.Blst503MaxTimeout.TotalSeconds,
              (int)o.QueryTimeout.TotalSeconds, o.QueryRetries));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), o.SlowQuery);
 
         Assert.False(DnsCoreParameters.TrySet(o, "dns_try_naptr", "maybe", out var e1));
         Assert.Contains("dns_try_naptr", e1);

@@ -86,9 +86,9 @@ public class UsrlocTests
         Assert.Equal(1, t.Users);
         Assert.Equal(1, t.Contacts);
         Assert.Null(f.Ul.LookupAor("location", "a"));
-        Assert.Contains(new KeyValuePair<string, long>("location-contacts", 1), f.Ul.TableStatistics());
-        Assert.Contains(new KeyValuePair<string, long>("location-expires", 2), f.Ul.TableStatistics());
-        Assert.Contains(new KeyValuePair<string, long>("location-users", 1), f.Ul.TableStatistics());
+        Assert.Contains(new KeyValuePair<string, long>("location_contacts", 1), f.Ul.TableStatistics());
+        Assert.Contains(new KeyValuePair<string, long>("location_expires", 2), f.Ul.TableStatistics());
+        Assert.Contains(new KeyValuePair<string, long>("location_users", 1), f.Ul.TableStatistics());
     }
 
     [Theory]
@@ -319,10 +319,13 @@ public class UsrlocTests
     {
         using var f = new RegistrarFixture();
         f.Save(SipHarness.Register("a", ["<sip:a@1.1.1.1>", "<sip:a@1.1.1.2>"]));
-        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location-contacts", out var c));
+        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location_contacts", out var c));
         Assert.Equal(2, c.Read());
-        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location-users", out var u));
+        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location_users", out var u));
         Assert.Equal(1, u.Read());
+        Assert.True(f.Sip.Server.Statistics.TryGet("usrloc:location_expires", out var e));
+        Assert.Equal(0, e.Read());
+        Assert.False(f.Sip.Server.Statistics.TryGet("usrloc:location-contacts", out _)); // Kamailio's names only
     }
 
     [Fact]
