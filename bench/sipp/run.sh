@@ -11,6 +11,10 @@
 #   call-rr        the same with Record-Route, the callee registered and looked up in usrloc
 #   floor          OPTIONS at one fixed rate (--rate) to Kamailio, Osprey and udp-floor, a UDP
 #                  responder that does no SIP work: what the kernel costs per message
+#   contacts       memory per registered contact: --users distinct users (default 100,000) REGISTER
+#                  once each at --rate (default 5,000/s); each server's memory before and after
+#                  (Osprey's RSS and PSS; Kamailio's PSS and its shared memory's real_used, read
+#                  with kamcmd over the ctl module bench.cfg loads for this scenario)
 #
 # Both servers run bench/sipp/bench.cfg, started from here in the foreground on 127.0.0.1 with the
 # same number of workers and pinned to the same CPU. For each of --pairs pairs, Kamailio runs,
@@ -33,7 +37,10 @@
 #   --resolution PCT   stop when the lowest failing rate is within PCT% of the highest passing
 #                      one (default 5)
 #   --max-steps N      at most N search steps per server (default 12)
-#   --rate R           floor: the offered OPTIONS rate (default 20000)
+#   --rate R           floor: the offered OPTIONS rate (default 20000); contacts: the REGISTER
+#                      rate (default 5000)
+#   --users N          contacts: users registered in the measured step (default 100000, at most
+#                      100000); the warm-up registers the first ones before the "before" reading
 #   --only SERVER      kamailio or osprey: run one server only (e.g. while profiling)
 #   --port P           server port (default 17060); --uac-port (17061) and --uas-port (17062)
 #                      are SIPp's; ports in use are refused
@@ -72,7 +79,7 @@ TUNED_RCVBUF=4194304
 PAUSE=3
 
 SCENARIO="" PAIRS=3 MODE=default WORKERS=2 STEP_S=10 LATENCY_S=15 WARMUP_S=3 START_RATE="" RATE_CEILING=200000
-RESOLUTION=5 MAX_STEPS=12 RATE=20000 ONLY="" PORT=17060 UAC_PORT=17061 UAS_PORT=17062
+RESOLUTION=5 MAX_STEPS=12 RATE="" USERS=100000 ONLY="" PORT=17060 UAC_PORT=17061 UAS_PORT=17062
 SERVER_CPUS=0 SIPP_CPUS=1 PIN=1 NO_BUILD=0 WIRE=1 WIRE_S=8 KAMAILIO_BIN=/usr/sbin/kamailio OUT=""
 
 LOG=/dev/null
@@ -97,6 +104,7 @@ while [ $# -gt 0 ]; do
 	--resolution) RESOLUTION=${2:-}; shift 2 ;;
 	--max-steps) MAX_STEPS=${2:-}; shift 2 ;;
 	--rate) RATE=${2:-}; shift 2 ;;
+	--users) USERS=${2:-}; shift 2 ;;
 	--only) ONLY=${2:-}; shift 2 ;;
 	--port) PORT=${2:-}; shift 2 ;;
 	--uac-port) UAC_PORT=${2:-}; shift 2 ;;
@@ -122,12 +130,15 @@ register-auth) UAC_XML=register-auth.xml TX_PER_CALL=2 DEFAULT_START=4000 AUTH=1
 call)          UAC_XML=call-uac.xml TX_PER_CALL=2 DEFAULT_START=1000 UAC_ARGS=(-s callee -key callee_hostport "$HOST:$UAS_PORT") ;;
 call-rr)       UAC_XML=call-uac.xml TX_PER_CALL=2 DEFAULT_START=1000 UAC_ARGS=(-s callee -key callee_hostport "$HOST:$PORT") ;;
 floor)         UAC_XML=options.xml TX_PER_CALL=1 DEFAULT_START=0 ;;
-*) die "unknown scenario '$SCENARIO': options, register, register-auth, call, call-rr or floor" ;;
+contacts)      UAC_XML=register.xml TX_PER_CALL=1 DEFAULT_START=4000 UAC_ARGS=(-inf "$DATA_DIR/users.csv") ;;
+*) die "unknown scenario '$SCENARIO': options, register, register-auth, call, call-rr, floor or contacts" ;;
 esac
 START_RATE=${START_RATE:-$DEFAULT_START}
+[ "$SCENARIO" = contacts ] && RATE=${RATE:-5000}
+RATE=${RATE:-20000}
 
 isint() { case $1 in ''|*[!0-9]*) return 1 ;; esac; }
-for v in PAIRS WORKERS STEP_S LATENCY_S WARMUP_S START_RATE RATE_CEILING RESOLUTION MAX_STEPS RATE PORT UAC_PORT UAS_PORT; do
+for v in PAIRS WORKERS STEP_S LATENCY_S WARMUP_S START_RATE RATE_CEILING RESOLUTION MAX_STEPS RATE USERS PORT UAC_PORT UAS_PORT; do
 	isint "${!v}" || die "$v must be a whole number (got '${!v}')"
 done
 [ "$PAIRS" -ge 1 ] && [ "$PAIRS" -le 10 ] || die "--pairs must be 1..10"
@@ -135,6 +146,12 @@ done
 [ "$STEP_S" -ge 2 ] && [ "$STEP_S" -le 120 ] || die "--step must be 2..120 seconds"
 [ "$LATENCY_S" -ge 2 ] && [ "$LATENCY_S" -le 120 ] || die "--latency-step must be 2..120 seconds"
 [ "$RATE" -ge 1 ] || die "--rate must be at least 1"
+if [ "$SCENARIO" = contacts ]; then
+	[ "$USERS" -ge "$RATE" ] && [ "$USERS" -le 100000 ] && [ $((USERS % RATE)) -eq 0 ] ||
+		die "--users must be a multiple of --rate, at most 100000 (got $USERS at $RATE/s)"
+	[ $((START_RATE / 4 * WARMUP_S)) -lt "$USERS" ] || die "the warm-up (--start-rate/4 × --warmup) must register fewer than --users"
+	command -v kamcmd > /dev/null || die "kamcmd is needed to read the servers' counters (apt-get install kamailio)"
+fi
 [ "$SCENARIO" = floor ] || [ "$START_RATE" -ge 1 ] || die "--start-rate must be at least 1"
 case $MODE in default|tuned) ;; *) die "--kamailio must be default or tuned" ;; esac
 case $ONLY in ""|kamailio|osprey) ;; *) die "--only must be kamailio or osprey" ;; esac
@@ -157,11 +174,14 @@ LOG=$OUT/run.log
 
 # ---------------------------------------------------------------- processes, and their end
 SERVER_PID="" UAS_PID="" SIPP_PID="" WATCHDOG_PID=""
+# contacts: the servers' ctl socket (kamcmd), short enough for a unix socket's path wherever OUT is
+CTL_SOCK=/tmp/osprey-bench-$$.ctl
 cleanup() {
 	[ -n "$WATCHDOG_PID" ] && kill -KILL "$WATCHDOG_PID" 2>/dev/null
 	[ -n "$SIPP_PID" ] && kill -KILL "$SIPP_PID" 2>/dev/null
 	stop_uas
 	stop_server
+	rm -f "$CTL_SOCK"
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM HUP
@@ -185,7 +205,7 @@ for s in "${SERVERS[@]}"; do
 	floor) publish bench/Osprey.UdpFloor udp-floor ;;
 	esac
 done
-case $SCENARIO in register|register-auth) make_users ;; esac
+case $SCENARIO in register|register-auth|contacts) make_users ;; esac
 
 # ---------------------------------------------------------------- one server's leg
 round_rate() { # to 2-3 significant figures: multiples of 50 from 1000, of 10 from 100
@@ -260,6 +280,8 @@ write_leg() { # pair server
 		echo "LAT_RATE=${LAT_RATE:-NA}"; echo "LAT_VERDICT=${LAT_VERDICT:-NA}"; echo "LAT_PER1K=${LAT_PER1K:-NA}"
 		echo "LAT_P50=${LAT_P50:-NA}"; echo "LAT_P99=${LAT_P99:-NA}"; echo "LAT_P50_2=${LAT_P50_2:-NA}"; echo "LAT_P99_2=${LAT_P99_2:-NA}"
 		echo "LAT_W50=${LAT_W50:-NA}"; echo "LAT_W99=${LAT_W99:-NA}"
+		echo "MEM_BEFORE='${MEM_BEFORE:-NA NA NA NA}'"; echo "MEM_AFTER='${MEM_AFTER:-NA NA NA NA}'"
+		echo "CONTACTS_VERDICT=${CONTACTS_VERDICT:-NA}"; echo "CONTACTS_OK=${CONTACTS_OK:-NA}"
 		echo "PEAK_PSS_KB=$pss"; echo "PEAK_HWM_KB=$hwm"; echo "PROCESSES=$procs"; echo "MAX_OTHER_PCT=$other"
 	} > "$LEG_DIR/leg.env"
 }
@@ -296,7 +318,31 @@ latency_step() { # kind rate seconds
 	fi
 }
 
+# contacts: memory and usrloc's contact count before and after registering $USERS users, after a
+# pause for the replies in flight; Osprey's heap is not collected on purpose before a reading.
+contacts_step() { # server
+	sleep "$PAUSE"
+	read_memory "$1"; MEM_BEFORE="$MEM_READING"
+	run_step fixed "$RATE" $((USERS / RATE))
+	CONTACTS_VERDICT=$STEP_VERDICT CONTACTS_OK=$(awk -F'\t' 'END { print $6 }' "$LEG_DIR/steps.tsv")
+	sleep "$PAUSE"
+	read_memory "$1"; MEM_AFTER="$MEM_READING"
+	say "  memory before: $MEM_BEFORE; after: $MEM_AFTER (contacts pss_kb rss_kb shm_real_used)"
+}
+
+# MEM_READING="contacts pss_kb rss_kb shm_real_used_bytes" of the running server (shm: Kamailio only)
+read_memory() { # server
+	local procs pss rss hwm contacts shm=NA
+	read -r procs pss rss hwm <<< "$(session_memory "$SERVER_PID")"
+	# usrloc's per-table statistic: location_contacts in Kamailio 5.6 (location-contacts in older Osprey builds)
+	contacts=$(kamcmd -s "unix:$CTL_SOCK" stats.get_statistics usrloc: 2>/dev/null |
+		awk -F' = ' '$1 ~ /^usrloc:location[-_]contacts$/ { print $2 + 0; exit }')
+	[ "$1" = kamailio ] && shm=$(kamcmd -s "unix:$CTL_SOCK" core.shmmem 2>/dev/null | awk -F': *' '$1 ~ /real_used/ { print $2 + 0; exit }')
+	MEM_READING="${contacts:-NA} $pss $rss ${shm:-NA}"
+}
+
 clear_leg() {
+	MEM_BEFORE="NA NA NA NA" MEM_AFTER="NA NA NA NA" CONTACTS_VERDICT=NA CONTACTS_OK=NA
 	MAX_RATE=NA FAIL_RATE=NA FAIL_REASON=- LOADER=0 AT_MAX_PER1K=NA AT_MAX_SRVPCT=NA AT_MAX_SIPPPCT=NA
 	LAT_RATE=NA LAT_VERDICT=NA LAT_PER1K=NA LAT_P50=NA LAT_P99=NA LAT_P50_2=NA LAT_P99_2=NA LAT_W50=NA LAT_W99=NA
 }
@@ -309,6 +355,8 @@ for pair in $(seq 1 "$PAIRS"); do
 		if begin_leg "$pair" "$server"; then
 			if [ "$SCENARIO" = floor ]; then
 				latency_step fixed "$RATE" "$STEP_S"
+			elif [ "$SCENARIO" = contacts ]; then
+				contacts_step "$server"
 			else
 				find_max
 				# latency at half of this pair's Kamailio maximum (half of its own without Kamailio)

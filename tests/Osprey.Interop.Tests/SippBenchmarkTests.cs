@@ -21,7 +21,8 @@ public class SippBenchmarkTests
     [Fact]
     public void Kamailio_and_osprey_both_accept_the_benchmark_configuration()
     {
-        foreach (var defines in new[] { Array.Empty<string>(), ["-A", "WITH_AUTH"] })
+        string ctl = "CTLSOCK=\"unix:" + Path.Combine(Path.GetTempPath(), "osprey-bench-check.ctl") + "\"";
+        foreach (var defines in new[] { Array.Empty<string>(), ["-A", "WITH_AUTH"], ["-A", "WITH_CTL", "-A", ctl] })
         {
             var (code, _, err) = OspreyProcess.RunToExit(["-c", "-f", Bench("bench.cfg"), .. defines]);
             Assert.True(code == 0, "osprey -c: " + err);
@@ -92,6 +93,45 @@ public class SippBenchmarkTests
             SqliteConnection.ClearAllPools();
             Directory.Delete(dir, true);
         }
+    }
+
+    /// <summary>run.sh contacts reads usrloc's contact count from both servers with kamcmd over the ctl
+    /// socket bench.cfg opens under WITH_CTL, in the form "usrloc:location_contacts = N"; with Osprey
+    /// that count must follow the REGISTERs SIPp sent.</summary>
+    [Fact]
+    public async Task Contacts_scenario_reads_the_contact_count_from_osprey_with_kamcmd()
+    {
+        var dir = Directory.CreateTempSubdirectory("osprey-sipp-contacts-").FullName;
+        try
+        {
+            string users = WriteUsers(dir, 10);
+            string socket = Path.Combine(dir, "ctl.sock");
+            using var osprey = OspreyProcess.Start("-f", Bench("bench.cfg"), "-n", "2", "-A", "WITH_CTL", "-A", $"CTLSOCK=\"unix:{socket}\"",
+                "-A", $"DBURL=\"sqlite://{Path.Combine(dir, "subscriber.sqlite")}\"");
+            osprey.WaitFor(() => File.Exists(socket), "the ctl socket");
+            Assert.Contains("usrloc:location_contacts = 0", await Kamcmd(socket, "stats.get_statistics", "usrloc:"), StringComparison.Ordinal);
+
+            var uacDir = Directory.CreateDirectory(Path.Combine(dir, "uac")).FullName;
+            using (var uac = Sipp.Start(uacDir, "-sf", Bench("register.xml"), "-inf", users, "-i", "127.0.0.1", "-p", P(OspreyProcess.FreePort()),
+                "-m", "10", "-r", "20", "-timeout", "30s", "-trace_stat", "127.0.0.1:" + P(osprey.Port)))
+            {
+                uac.AssertAllCallsSucceeded(10, TimeSpan.FromSeconds(45), osprey.Log);
+            }
+            Assert.Contains("usrloc:location_contacts = 10", await Kamcmd(socket, "stats.get_statistics", "usrloc:"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static async Task<string> Kamcmd(string socket, params string[] command)
+    {
+        string kamcmd = ExternalTool.Require("kamcmd", "kamailio");
+        var (exit, output, err) = await ExternalTool.RunAsync(kamcmd, ["-s", "unix:" + socket, .. command], TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, "kamcmd " + string.Join(' ', command) + " exited " + exit + ": " + err);
+        return output;
     }
 
     /// <summary>udp-floor answers with the request's own headers under a status line: SIPp must count

@@ -35,6 +35,7 @@ scenario_title() {
 	call) echo "INVITE-200-ACK-BYE through the stateful proxy to a SIPp UAS (2 transactions per call)" ;;
 	call-rr) echo "INVITE-200-ACK-BYE with Record-Route, callee registered and looked up in usrloc (2 transactions per call)" ;;
 	floor) echo "OPTIONS at $RATE/s: Kamailio, Osprey and udp-floor (no SIP work)" ;;
+	contacts) echo "memory per registered contact: $USERS users REGISTER once each at $RATE/s" ;;
 	esac
 }
 
@@ -63,7 +64,9 @@ report() {
 	echo "- Machine: $CPU_MODEL, $CPUS CPUs, Linux $KERNEL; load average at start $LOAD_AT_START"
 	echo "- Osprey $OSPREY_COMMIT (.NET $DOTNET_VERSION), Kamailio $KAMAILIO_VERSION, $SIPP_VERSION; both run \`bench/sipp/bench.cfg\`"
 	echo "- $WORKERS workers each, $cores_note; $settings"
-	if [ "$SCENARIO" != floor ]; then
+	if [ "$SCENARIO" = contacts ]; then
+		echo "- Each server: a ${WARMUP_S} s warm-up registers the first users, then memory is read; the measured step registers users u0… u$((USERS - 1)) (those of the warm-up again, as refreshes); memory is read again ${PAUSE} s after the step, without collecting Osprey's heap on purpose"
+	elif [ "$SCENARIO" != floor ]; then
 		echo "- Steps of ${STEP_S} s; a step passes with < 0.1% failed calls, ≤ 0.1% retransmissions and ≥ 97% of the rate offered; latency step ${LATENCY_S} s at 50% of the pair's Kamailio maximum"
 	fi
 	if [ "$LOAD_HIGH" = 1 ]; then
@@ -71,7 +74,60 @@ report() {
 		echo "> **WARNING: the load average was $LOAD_AT_START on $CPUS CPUs when the run started. These figures are not a measurement of the servers.**"
 	fi
 	echo
-	if [ "$SCENARIO" = floor ]; then _floor_table; else _compare_table; fi
+	case $SCENARIO in
+	floor) _floor_table ;;
+	contacts) _contacts_table ;;
+	*) _compare_table ;;
+	esac
+}
+
+# One row per leg: pair server verdict ok contacts0 pss0 rss0 shm0 contacts1 pss1 rss1 shm1
+_contacts_tsv() {
+	local f
+	for f in "$OUT"/*/leg.env; do
+		[ -f "$f" ] || continue
+		( . "$f"; printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$PAIR" "$SERVER" "$CONTACTS_VERDICT" "$CONTACTS_OK" \
+			"$(echo $MEM_BEFORE | tr ' ' '\t')" "$(echo $MEM_AFTER | tr ' ' '\t')" )
+	done
+}
+
+_contacts_table() {
+	_contacts_tsv | awk -F'\t' '
+		function commas(n,   s) { n = sprintf("%d", n); s = ""; while (length(n) > 3) { s = "," substr(n, length(n) - 2) s; n = substr(n, 1, length(n) - 3) } return n s }
+		function name(s) { return s == "osprey" ? "Osprey" : "Kamailio" }
+		function num(x) { return x != "NA" && x != "" }
+		function per(kb0, kb1, c) { return (num(kb0) && num(kb1) && num(c) && c > 0) ? (kb1 - kb0) * 1024 / c : "NA" }
+		function show(x) { return num(x) ? sprintf("%.0f", x) : "–" }
+		{
+			s = $2; added = (num($5) && num($9)) ? $9 - $5 : "NA"
+			rssc = per($7, $11, added); pssc = per($6, $10, added)
+			shmc = (num($8) && num($12) && num(added) && added > 0) ? ($12 - $8) / added : "NA"
+			printf "| %s | %s | %s%s | %s | %s → %s | %s | %s | %s |\n", $1, name(s), num($4) ? commas($4) : "–", ($3 != "pass" ? " (" $3 ")" : ""),
+				num(added) ? commas(added) : "–", num($7) ? sprintf("%.0f", $7 / 1024) : "–", num($11) ? sprintf("%.0f", $11 / 1024) : "–",
+				show(rssc), show(pssc), show(shmc)
+			if (num(rssc)) { rs[s] += rssc; rn[s]++ }
+			if (num(pssc)) { ps[s] += pssc; pn[s]++ }
+			if (num(shmc)) { ss[s] += shmc; sn[s]++ }
+		}
+		BEGIN {
+			print "| pair | server | REGISTERs answered 200 | contacts added (usrloc) | RSS before → after (MB) | RSS increase per contact (B) | PSS increase per contact (B) | shared memory real_used per contact (B) |"
+			print "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |"
+		}
+		END {
+			for (i = 0; i < 2; i++) {
+				s = i == 0 ? "kamailio" : "osprey"
+				mr[s] = rn[s] ? rs[s] / rn[s] : "NA"; mp[s] = pn[s] ? ps[s] / pn[s] : "NA"; mshm[s] = sn[s] ? ss[s] / sn[s] : "NA"
+				if (rn[s] || pn[s]) printf "| mean | %s | | | | %s | %s | %s |\n", name(s), show(mr[s]), show(mp[s]), show(mshm[s])
+			}
+			print ""
+			if (num(mr["osprey"]) && num(mshm["kamailio"]) && mshm["kamailio"] > 0)
+				printf "**Osprey'"'"'s RSS increase per contact / Kamailio'"'"'s shared-memory increase per contact: %.2f**", mr["osprey"] / mshm["kamailio"]
+			if (num(mp["osprey"]) && num(mp["kamailio"]) && mp["kamailio"] > 0)
+				printf " (PSS per contact, Osprey / Kamailio: %.2f)", mp["osprey"] / mp["kamailio"]
+			print "."
+			print ""
+			print "Contacts added: usrloc'"'"'s location_contacts before and after, read with kamcmd over the ctl module. Osprey is one process: its RSS is all its memory. Kamailio'"'"'s contacts live in its shared memory (real_used from core.shmmem: what its allocator handed out, with the allocator'"'"'s own overhead); its PSS sums all its processes."
+		}'
 }
 
 _compare_table() {

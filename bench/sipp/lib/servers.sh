@@ -22,10 +22,12 @@ server_command() {
 			-m 1024 -M 16 -Y "$rundir" -A "$db_define")
 		[ "$AUTH" = 1 ] && SERVER_CMD+=(-A WITH_AUTH)
 		[ "$MODE" = tuned ] && SERVER_CMD+=(-x tlsf -b "$TUNED_RCVBUF")
+		[ "$SCENARIO" = contacts ] && SERVER_CMD+=(-A WITH_CTL -A "CTLSOCK=\"unix:$CTL_SOCK\"")
 		;;
 	osprey)
 		SERVER_CMD=("$BUILD_DIR/osprey/osprey" -f "$CFG" -n "$WORKERS" -l "udp:$HOST:$PORT" -A "$db_define")
 		[ "$AUTH" = 1 ] && SERVER_CMD+=(-A WITH_AUTH)
+		[ "$SCENARIO" = contacts ] && SERVER_CMD+=(-A WITH_CTL -A "CTLSOCK=\"unix:$CTL_SOCK\"")
 		# tuned as packaging/osprey.service runs it: a 4 MB gen0 budget (smaller, more frequent GC pauses)
 		[ "$MODE" = tuned ] && SERVER_CMD=(env DOTNET_GCgen0size=0x400000 "${SERVER_CMD[@]}" -b "$TUNED_RCVBUF")
 		;;
