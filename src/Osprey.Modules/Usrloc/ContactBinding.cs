@@ -88,25 +88,8 @@ public sealed class ContactBinding
     public long ConnectionId { get; set; } = -1;
     public int KeepAlive { get; set; }
 
-    /// <summary>A binding with a ruid of its own (<see cref="Ruids.Next"/>): the text is made when first read.</summary>
-    internal ContactBinding(long ruidNumber) => _ruidNumber = ruidNumber;
-
-    /// <summary>A binding whose ruid is set by the caller (loaded from the database, or a copy).</summary>
-    public ContactBinding()
-    {
-    }
-
-    /// <summary>Record unique id: names this binding across nodes and restarts. A binding made here holds
-    /// its number only until the text is asked for (a string per contact is ~70 bytes that most
-    /// contacts of a memory-only table never need).</summary>
-    public string Ruid
-    {
-        get => _ruid ??= Ruids.Format(_ruidNumber);
-        init => _ruid = value;
-    }
-
-    private string? _ruid;
-    private readonly long _ruidNumber;
+    /// <summary>Record unique id: names this binding across nodes and restarts.</summary>
+    public required string Ruid { get; init; }
 
     /// <summary>Unix seconds of the last change.</summary>
     public long LastModified { get; set; }

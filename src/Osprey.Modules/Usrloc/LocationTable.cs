@@ -115,7 +115,7 @@ public sealed class LocationTable
     }
 
     /// <summary>A new binding with a fresh ruid, filled by the caller and added with <see cref="RecordLock.Insert"/>.</summary>
-    public ContactBinding NewBinding(string contact) => new(Ruids.Next()) { Contact = contact, ServerId = _ul.ServerId };
+    public ContactBinding NewBinding(string contact) => new() { Contact = contact, Ruid = Ruids.Next(), ServerId = _ul.ServerId };
 
     internal void Release(Bucket b, string aor, uint hash)
     {

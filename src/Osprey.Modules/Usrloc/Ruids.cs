@@ -14,7 +14,5 @@ internal static class Ruids
 
     private static long _counter;
 
-    public static long Next() => Interlocked.Increment(ref _counter);
-
-    public static string Format(long n) => Prefix + n.ToString("x", CultureInfo.InvariantCulture);
+    public static string Next() => Prefix + Interlocked.Increment(ref _counter).ToString("x", CultureInfo.InvariantCulture);
 }
