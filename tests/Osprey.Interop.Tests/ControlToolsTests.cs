@@ -47,7 +47,8 @@ public sealed partial class ControlToolsTests : IDisposable
         return osprey;
     }
 
-    private static async Task<string> Kamcmd(string socket, params string[] command)
+    /// <summary>Debian's kamcmd against a binrpc socket: its output, after checking it exited 0 with no error.</summary>
+    internal static async Task<string> Kamcmd(string socket, params string[] command)
     {
         string kamcmd = ExternalTool.Require("kamcmd", "kamailio");
         var (exit, output, err) = await ExternalTool.RunAsync(kamcmd, ["-s", "unix:" + socket, .. command], Deadline);

@@ -109,7 +109,7 @@ public class SippBenchmarkTests
             using var osprey = OspreyProcess.Start("-f", Bench("bench.cfg"), "-n", "2", "-A", "WITH_CTL", "-A", $"CTLSOCK=\"unix:{socket}\"",
                 "-A", $"DBURL=\"sqlite://{Path.Combine(dir, "subscriber.sqlite")}\"");
             osprey.WaitFor(() => File.Exists(socket), "the ctl socket");
-            Assert.Contains("usrloc:location_contacts = 0", await Kamcmd(socket, "stats.get_statistics", "usrloc:"), StringComparison.Ordinal);
+            Assert.Contains("usrloc:location_contacts = 0", await ControlToolsTests.Kamcmd(socket, "stats.get_statistics", "usrloc:"), StringComparison.Ordinal);
 
             var uacDir = Directory.CreateDirectory(Path.Combine(dir, "uac")).FullName;
             using (var uac = Sipp.Start(uacDir, "-sf", Bench("register.xml"), "-inf", users, "-i", "127.0.0.1", "-p", P(OspreyProcess.FreePort()),
@@ -117,21 +117,13 @@ public class SippBenchmarkTests
             {
                 uac.AssertAllCallsSucceeded(10, TimeSpan.FromSeconds(45), osprey.Log);
             }
-            Assert.Contains("usrloc:location_contacts = 10", await Kamcmd(socket, "stats.get_statistics", "usrloc:"), StringComparison.Ordinal);
+            Assert.Contains("usrloc:location_contacts = 10", await ControlToolsTests.Kamcmd(socket, "stats.get_statistics", "usrloc:"), StringComparison.Ordinal);
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             Directory.Delete(dir, true);
         }
-    }
-
-    private static async Task<string> Kamcmd(string socket, params string[] command)
-    {
-        string kamcmd = ExternalTool.Require("kamcmd", "kamailio");
-        var (exit, output, err) = await ExternalTool.RunAsync(kamcmd, ["-s", "unix:" + socket, .. command], TimeSpan.FromSeconds(30));
-        Assert.True(exit == 0, "kamcmd " + string.Join(' ', command) + " exited " + exit + ": " + err);
-        return output;
     }
 
     /// <summary>udp-floor answers with the request's own headers under a status line: SIPp must count

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Osprey.Core.Modules;
 using Osprey.Core.Rpc;
@@ -161,7 +160,6 @@ public sealed class UsrlocModule : ModuleBase, IDisposable
     {
         lock (_tablesLock) return [.. _tables.Values];
     }
-
 
     internal void OnExpired(LocationTable t, string aor, ContactBinding c)
     {
